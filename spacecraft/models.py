@@ -1,0 +1,246 @@
+"""The spacecraft catalogue, shaped after LL2 2.3.0.
+
+Primary keys are LL2's own ids, so imported records keep their LL2 ids and
+URLs; records entered through the admin take the next free id. Lengths and
+nullability follow LL2's official OpenAPI schema. Durations are stored as
+durations so that ordering by them is numeric, never lexical.
+"""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+NON_NEGATIVE = [MinValueValidator(0)]
+
+
+def count_field(**kwargs):
+    """A nullable, non-negative counter such as ``flights_count``."""
+    return models.IntegerField(null=True, blank=True, validators=NON_NEGATIVE, **kwargs)
+
+
+class NamedLookup(models.Model):
+    """A small id/name table (statuses, types)."""
+
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=255)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ImageLicense(models.Model):
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=255)
+    priority = models.IntegerField(default=9)
+    link = models.URLField(max_length=200, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ImageVariantType(NamedLookup):
+    pass
+
+
+class Image(models.Model):
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=255)
+    image_url = models.URLField(max_length=1024)
+    thumbnail_url = models.URLField(max_length=1024)
+    credit = models.CharField(max_length=255, null=True, blank=True)
+    license = models.ForeignKey(ImageLicense, on_delete=models.PROTECT, related_name="images")
+    single_use = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ImageVariant(models.Model):
+    id = models.AutoField(primary_key=True)
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="variants")
+    type = models.ForeignKey(ImageVariantType, on_delete=models.PROTECT, related_name="variants")
+    image_url = models.URLField(max_length=1024)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.type} of {self.image}"
+
+
+class Country(models.Model):
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=255)
+    alpha_2_code = models.CharField("ISO 3166-1 alpha-2", max_length=2, blank=True)
+    alpha_3_code = models.CharField("ISO 3166-1 alpha-3", max_length=3, blank=True)
+    nationality_name = models.CharField(max_length=255, blank=True)
+    nationality_name_composed = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "countries"
+
+    def __str__(self):
+        return self.name
+
+
+class AgencyType(NamedLookup):
+    pass
+
+
+class Agency(models.Model):
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=200, db_index=True)
+    abbrev = models.CharField(max_length=255, blank=True)
+    type = models.ForeignKey(AgencyType, on_delete=models.PROTECT, related_name="agencies")
+    featured = models.BooleanField(default=False)
+    countries = models.ManyToManyField(Country, blank=True, related_name="agencies")
+    description = models.CharField(max_length=2048, null=True, blank=True)
+    administrator = models.CharField(max_length=200, null=True, blank=True)
+    founding_year = models.IntegerField(null=True, blank=True)
+    launchers = models.CharField(max_length=500, blank=True)
+    spacecraft = models.CharField(max_length=500, blank=True)
+    # LL2 sends the parent agency as its name (a string), not as an object.
+    parent = models.CharField(max_length=200, null=True, blank=True)
+    image = models.ForeignKey(
+        Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    logo = models.ForeignKey(
+        Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    social_logo = models.ForeignKey(
+        Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    info_url = models.URLField(max_length=200, null=True, blank=True)
+    wiki_url = models.URLField(max_length=200, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return self.name
+
+
+class SpacecraftConfigType(NamedLookup):
+    class Meta(NamedLookup.Meta):
+        verbose_name = "spacecraft configuration type"
+
+
+class SpacecraftStatus(NamedLookup):
+    class Meta(NamedLookup.Meta):
+        verbose_name_plural = "spacecraft statuses"
+
+
+class LaunchStats(models.Model):
+    """Flight and landing tallies shared by configurations and families."""
+
+    spacecraft_flown = count_field()
+    total_launch_count = count_field()
+    successful_launches = count_field()
+    failed_launches = count_field()
+    attempted_landings = count_field()
+    successful_landings = count_field()
+    failed_landings = count_field()
+
+    class Meta:
+        abstract = True
+
+
+class SpacecraftConfigFamily(LaunchStats):
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=200, db_index=True)
+    description = models.CharField(max_length=2048, blank=True)
+    manufacturer = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="families"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    maiden_flight = models.DateField("maiden flight date", null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "spacecraft configuration family"
+        verbose_name_plural = "spacecraft configuration families"
+
+    def __str__(self):
+        return self.name
+
+
+class SpacecraftConfig(LaunchStats):
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=200, db_index=True)
+    type = models.ForeignKey(SpacecraftConfigType, on_delete=models.PROTECT, related_name="configs")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="spacecraft_configs")
+    families = models.ManyToManyField(SpacecraftConfigFamily, blank=True, related_name="configs")
+    in_use = models.BooleanField(default=False)
+    image = models.ForeignKey(
+        Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    capability = models.CharField(max_length=2048, blank=True)
+    history = models.CharField(max_length=1000, blank=True)
+    details = models.CharField(max_length=1000, blank=True)
+    maiden_flight = models.DateField(null=True, blank=True)
+    height = models.FloatField("length (m)", null=True, blank=True, validators=NON_NEGATIVE)
+    diameter = models.FloatField("diameter (m)", null=True, blank=True, validators=NON_NEGATIVE)
+    human_rated = models.BooleanField(default=False)
+    crew_capacity = count_field()
+    payload_capacity = count_field(verbose_name="payload capacity (kg)")
+    payload_return_capacity = count_field(verbose_name="payload return capacity (kg)")
+    flight_life = models.CharField(max_length=2048, null=True, blank=True)
+    wiki_link = models.URLField(max_length=200, blank=True)
+    info_link = models.URLField(max_length=200, blank=True)
+    fastest_turnaround = models.DurationField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "spacecraft configuration"
+
+    def __str__(self):
+        return self.name
+
+
+class Spacecraft(models.Model):
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=255, db_index=True)
+    serial_number = models.CharField(max_length=255, null=True, blank=True)
+    is_placeholder = models.BooleanField(default=False)
+    image = models.ForeignKey(
+        Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    in_space = models.BooleanField(default=False)
+    time_in_space = models.DurationField(null=True, blank=True)
+    time_docked = models.DurationField(null=True, blank=True)
+    flights_count = count_field()
+    mission_ends_count = count_field()
+    status = models.ForeignKey(
+        SpacecraftStatus, on_delete=models.PROTECT, related_name="spacecraft"
+    )
+    description = models.CharField(max_length=2048, blank=True)
+    spacecraft_config = models.ForeignKey(
+        SpacecraftConfig, on_delete=models.PROTECT, related_name="spacecraft"
+    )
+    fastest_turnaround = models.DurationField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "spacecraft"
+        indexes = [
+            models.Index(fields=["flights_count", "id"]),
+            models.Index(fields=["mission_ends_count", "id"]),
+            models.Index(fields=["time_docked", "id"]),
+            models.Index(fields=["time_in_space", "id"]),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,300 @@
+"""LL2 2.3.0 representations, each declared once.
+
+A detailed serializer extends its normal one and overrides only the fields
+that expand. Field order is ``Meta.fields`` order, which is LL2's key order.
+The names follow the component names of LL2's official OpenAPI document.
+"""
+
+from rest_framework import serializers
+
+from . import models
+from .fields import DetailURLField, ISODurationField, ResponseModeField
+
+# --- small lookups -----------------------------------------------------------
+
+
+class IdNameSerializer(serializers.ModelSerializer):
+    class Meta:
+        fields = ["id", "name"]
+
+
+class SpacecraftStatusSerializer(IdNameSerializer):
+    class Meta(IdNameSerializer.Meta):
+        model = models.SpacecraftStatus
+
+
+class SpacecraftConfigTypeSerializer(IdNameSerializer):
+    class Meta(IdNameSerializer.Meta):
+        model = models.SpacecraftConfigType
+
+
+class AgencyTypeSerializer(IdNameSerializer):
+    class Meta(IdNameSerializer.Meta):
+        model = models.AgencyType
+
+
+class ImageVariantTypeSerializer(IdNameSerializer):
+    class Meta(IdNameSerializer.Meta):
+        model = models.ImageVariantType
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = models.Country
+        fields = [
+            "id",
+            "name",
+            "alpha_2_code",
+            "alpha_3_code",
+            "nationality_name",
+            "nationality_name_composed",
+        ]
+
+
+# --- images ------------------------------------------------------------------
+
+
+class ImageLicenseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = models.ImageLicense
+        fields = ["id", "name", "priority", "link"]
+
+
+class ImageVariantSerializer(serializers.ModelSerializer):
+    type = ImageVariantTypeSerializer()
+
+    class Meta:
+        model = models.ImageVariant
+        fields = ["id", "type", "image_url"]
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    license = ImageLicenseSerializer()
+    variants = ImageVariantSerializer(many=True)
+
+    class Meta:
+        model = models.Image
+        fields = [
+            "id",
+            "name",
+            "image_url",
+            "thumbnail_url",
+            "credit",
+            "license",
+            "single_use",
+            "variants",
+        ]
+
+
+# --- agencies ----------------------------------------------------------------
+
+
+class AgencyMiniSerializer(serializers.ModelSerializer):
+    response_mode = ResponseModeField("list")
+    url = DetailURLField("agency-detail")
+    type = AgencyTypeSerializer()
+
+    class Meta:
+        model = models.Agency
+        fields = ["response_mode", "id", "url", "name", "abbrev", "type"]
+
+
+class AgencyNormalSerializer(AgencyMiniSerializer):
+    response_mode = ResponseModeField("normal")
+    country = CountrySerializer(source="countries", many=True)
+    image = ImageSerializer(allow_null=True)
+    logo = ImageSerializer(allow_null=True)
+    social_logo = ImageSerializer(allow_null=True)
+
+    class Meta(AgencyMiniSerializer.Meta):
+        fields = AgencyMiniSerializer.Meta.fields + [
+            "featured",
+            "country",
+            "description",
+            "administrator",
+            "founding_year",
+            "launchers",
+            "spacecraft",
+            "parent",
+            "image",
+            "logo",
+            "social_logo",
+        ]
+
+
+# --- configuration families --------------------------------------------------
+
+LAUNCH_STATS = [
+    "spacecraft_flown",
+    "total_launch_count",
+    "successful_launches",
+    "failed_launches",
+    "attempted_landings",
+    "successful_landings",
+    "failed_landings",
+]
+
+
+class SpacecraftConfigFamilyMiniSerializer(serializers.ModelSerializer):
+    response_mode = ResponseModeField("list")
+
+    class Meta:
+        model = models.SpacecraftConfigFamily
+        fields = ["response_mode", "id", "name"]
+
+
+class SpacecraftConfigFamilyNormalSerializer(SpacecraftConfigFamilyMiniSerializer):
+    response_mode = ResponseModeField("normal")
+    manufacturer = AgencyMiniSerializer(allow_null=True)
+    parent = SpacecraftConfigFamilyMiniSerializer(allow_null=True)
+
+    class Meta(SpacecraftConfigFamilyMiniSerializer.Meta):
+        fields = SpacecraftConfigFamilyMiniSerializer.Meta.fields + [
+            "description",
+            "manufacturer",
+            "parent",
+            "maiden_flight",
+        ]
+
+
+class SpacecraftConfigFamilyDetailedSerializer(SpacecraftConfigFamilyNormalSerializer):
+    # Nested in a detailed configuration. LL2's schema keeps this one's
+    # response_mode at "normal"; only the endpoint's own form says "detailed".
+    manufacturer = AgencyNormalSerializer(allow_null=True)
+    parent = SpacecraftConfigFamilyNormalSerializer(allow_null=True)
+
+    class Meta(SpacecraftConfigFamilyNormalSerializer.Meta):
+        fields = SpacecraftConfigFamilyNormalSerializer.Meta.fields + LAUNCH_STATS
+
+
+# --- configurations ----------------------------------------------------------
+
+
+class SpacecraftConfigNormalSerializer(serializers.ModelSerializer):
+    response_mode = ResponseModeField("normal")
+    url = DetailURLField("spacecraftconfig-detail")
+    type = SpacecraftConfigTypeSerializer()
+    agency = AgencyMiniSerializer()
+    family = SpacecraftConfigFamilyNormalSerializer(source="families", many=True)
+    image = ImageSerializer(allow_null=True)
+
+    class Meta:
+        model = models.SpacecraftConfig
+        fields = [
+            "response_mode",
+            "id",
+            "url",
+            "name",
+            "type",
+            "agency",
+            "family",
+            "in_use",
+            "image",
+        ]
+
+
+class SpacecraftConfigDetailedSerializer(SpacecraftConfigNormalSerializer):
+    response_mode = ResponseModeField("detailed")
+    agency = AgencyNormalSerializer()
+    family = SpacecraftConfigFamilyDetailedSerializer(source="families", many=True)
+    fastest_turnaround = ISODurationField()
+
+    class Meta(SpacecraftConfigNormalSerializer.Meta):
+        fields = SpacecraftConfigNormalSerializer.Meta.fields + [
+            "capability",
+            "history",
+            "details",
+            "maiden_flight",
+            "height",
+            "diameter",
+            "human_rated",
+            "crew_capacity",
+            "payload_capacity",
+            "payload_return_capacity",
+            "flight_life",
+            "wiki_link",
+            "info_link",
+            *LAUNCH_STATS,
+            "fastest_turnaround",
+        ]
+
+
+# --- spacecraft ----------------------------------------------------------------
+
+
+class SpacecraftNormalSerializer(serializers.ModelSerializer):
+    response_mode = ResponseModeField("normal")
+    url = DetailURLField("spacecraft-detail")
+    image = ImageSerializer(allow_null=True)
+    time_in_space = ISODurationField()
+    time_docked = ISODurationField()
+    status = SpacecraftStatusSerializer()
+    spacecraft_config = SpacecraftConfigNormalSerializer()
+    fastest_turnaround = ISODurationField()
+
+    class Meta:
+        model = models.Spacecraft
+        fields = [
+            "response_mode",
+            "id",
+            "url",
+            "name",
+            "serial_number",
+            "is_placeholder",
+            "image",
+            "in_space",
+            "time_in_space",
+            "time_docked",
+            "flights_count",
+            "mission_ends_count",
+            "status",
+            "description",
+            "spacecraft_config",
+            "fastest_turnaround",
+        ]
+
+
+class SpacecraftDetailedSerializer(SpacecraftNormalSerializer):
+    response_mode = ResponseModeField("detailed")
+    spacecraft_config = SpacecraftConfigDetailedSerializer()
+    # Flights are not modelled yet: LL2's detailed form always has the key.
+    flights = serializers.SerializerMethodField()
+
+    class Meta(SpacecraftNormalSerializer.Meta):
+        fields = SpacecraftNormalSerializer.Meta.fields + ["flights"]
+
+    def get_flights(self, obj):
+        return []
+
+
+# --- the related endpoints' own detailed forms -----------------------------------
+
+
+class SpacecraftConfigFamilyEndpointDetailedSerializer(SpacecraftConfigFamilyDetailedSerializer):
+    response_mode = ResponseModeField("detailed")
+    spacecraft = SpacecraftConfigNormalSerializer(source="configs", many=True)
+
+    class Meta(SpacecraftConfigFamilyDetailedSerializer.Meta):
+        fields = SpacecraftConfigFamilyDetailedSerializer.Meta.fields + ["spacecraft"]
+
+
+class AgencyEndpointDetailedSerializer(AgencyNormalSerializer):
+    response_mode = ResponseModeField("detailed")
+    social_media_links = serializers.SerializerMethodField()
+    launcher_list = serializers.SerializerMethodField()
+    spacecraft_list = SpacecraftConfigNormalSerializer(source="spacecraft_configs", many=True)
+
+    class Meta(AgencyNormalSerializer.Meta):
+        fields = AgencyNormalSerializer.Meta.fields + [
+            "info_url",
+            "wiki_url",
+            "social_media_links",
+            "launcher_list",
+            "spacecraft_list",
+        ]
+
+    def get_social_media_links(self, obj):
+        return []
+
+    def get_launcher_list(self, obj):
+        return []

@@ -1,0 +1,277 @@
+"""Read-only LL2 endpoints.
+
+Each viewset declares its representations by mode in one mapping and picks
+one in ``get_serializer_class()``; the detail URL always answers in the
+detailed form. The browsable API's help text is generated from the same
+attributes the view filters, searches and orders with, so it cannot drift.
+"""
+
+from django.conf import settings
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from rest_framework import viewsets
+
+from . import filters, selectors, serializers
+from .pagination import LL2Pagination
+
+
+class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
+    """Behaviour shared by every LL2 endpoint.
+
+    Subclasses set ``representations`` (mode -> serializer class, the first
+    one is the default for lists), ``detail_mode`` and ``queryset_for(mode)``.
+    """
+
+    representations = {}
+    detail_mode = None
+    endpoint = ""  # the path below /2.3.0/, for the help text
+    filter_example = ""
+    search_example = ""
+    ordering_example = ""
+    ordering = ["id"]
+    pagination_class = LL2Pagination
+    # LL2 answers GET (and HEAD) and advertises only GET.
+    http_method_names = ["get", "head"]
+
+    @property
+    def allowed_methods(self):
+        return ["GET"]
+
+    @property
+    def mode(self):
+        if self.action == "retrieve" and self.detail_mode:
+            return self.detail_mode
+        requested = self.request.query_params.get("mode") if self.request else None
+        if requested in self.representations:
+            return requested
+        return next(iter(self.representations))
+
+    def get_serializer_class(self):
+        return self.representations[self.mode]
+
+    def get_queryset(self):
+        return self.queryset_for(self.mode)
+
+    def queryset_for(self, mode):
+        raise NotImplementedError
+
+    def get_view_description(self, html=False):
+        sections = help_sections(self)
+        if html:
+            return mark_safe("".join(_section_html(title, lines) for title, lines in sections))
+        return "\n\n".join(_section_markdown(title, lines) for title, lines in sections)
+
+
+def help_sections(view):
+    """LL2's help text as (title, [line]) where a line is a list of parts.
+
+    A part is plain text, ``("code", text)`` or ``("link", href, text)``.
+    """
+    base = "./" if view.detail is not True else "../"
+    page = f"/{view.endpoint}/"
+
+    def example(query, label="Example - "):
+        return [label, ("link", f"{base}?{query}", f"{page}?{query}")]
+
+    def codes(names):
+        parts = []
+        for index, name in enumerate(names):
+            if index:
+                parts.append(", ")
+            parts.append(("code", name))
+        return parts
+
+    sections = []
+    if len(view.representations) > 1:
+        modes = list(view.representations)
+        example_mode = "detailed" if modes[0] == "normal" and "detailed" in modes else modes[0]
+        sections.append(
+            (
+                "Modes",
+                [
+                    ["Levels of detail in the response - ", *codes(_mode_order(modes))],
+                    example(f"mode={example_mode}"),
+                ],
+            )
+        )
+    filterset = getattr(view, "filterset_class", None)
+    if filterset is not None:
+        sections.append(
+            (
+                "Filters",
+                [
+                    ["Parameters - ", *codes(sorted(filterset.base_filters))],
+                    example(view.filter_example),
+                ],
+            )
+        )
+    if getattr(view, "search_fields", None):
+        sections.append(
+            (
+                "Search",
+                [
+                    ["Fields searched - ", *codes(sorted(view.search_fields))],
+                    example(f"search={view.search_example}"),
+                ],
+            )
+        )
+    if getattr(view, "ordering_fields", None):
+        sections.append(
+            (
+                "Ordering",
+                [
+                    ["Fields - ", *codes(sorted(view.ordering_fields))],
+                    example(f"ordering={view.ordering_example}"),
+                ],
+            )
+        )
+    sections.append(
+        (
+            "Number of results",
+            [
+                [
+                    "Use ",
+                    ("code", "limit"),
+                    " to control the number of objects in the response "
+                    f"(max {view.pagination_class.max_limit})",
+                ],
+                example("limit=2"),
+            ],
+        )
+    )
+    sections.append(("Format", [example("format=json", "Switch to JSON output - ")]))
+    docs = settings.LL2_DOCS_URL
+    docs_label = docs.split("://", 1)[-1].rstrip("/")
+    sections.append(
+        (
+            "Help",
+            [
+                [
+                    "Find all the FAQs and support links on the documentation homepage - ",
+                    ("link", docs, docs_label),
+                ]
+            ],
+        )
+    )
+    return sections
+
+
+def _mode_order(modes):
+    order = {"list": 0, "normal": 1, "detailed": 2}
+    return sorted(modes, key=lambda mode: order.get(mode, 3))
+
+
+def _part_markdown(part):
+    if isinstance(part, str):
+        return part
+    if part[0] == "code":
+        return f"`{part[1]}`"
+    return f"[{part[2]}]({part[1]})"
+
+
+def _part_html(part):
+    if isinstance(part, str):
+        return escape(part)
+    if part[0] == "code":
+        return f"<code>{escape(part[1])}</code>"
+    return f'<a href="{escape(part[1])}">{escape(part[2])}</a>'
+
+
+def _section_markdown(title, lines):
+    body = "\n\n".join("".join(_part_markdown(p) for p in line) for line in lines)
+    return f"#### {title}\n{body}"
+
+
+def _section_html(title, lines):
+    body = "".join("<p>" + "".join(_part_html(p) for p in line) + "</p>" for line in lines)
+    return f"<h4>{escape(title)}</h4>{body}"
+
+
+class SpacecraftViewSet(LL2ViewSet):
+    representations = {
+        "normal": serializers.SpacecraftNormalSerializer,
+        "detailed": serializers.SpacecraftDetailedSerializer,
+    }
+    detail_mode = "detailed"
+    endpoint = "spacecraft"
+    filterset_class = filters.SpacecraftFilter
+    filter_example = "is_placeholder=True"
+    search_fields = ["name", "spacecraft_config__name"]
+    search_example = "Endeavour"
+    ordering_fields = ["flights_count", "id", "mission_ends_count", "time_docked", "time_in_space"]
+    ordering_example = "-flights_count"
+
+    def queryset_for(self, mode):
+        return selectors.spacecraft_queryset(detailed=mode == "detailed")
+
+
+class SpacecraftConfigViewSet(LL2ViewSet):
+    representations = {
+        "normal": serializers.SpacecraftConfigNormalSerializer,
+        "detailed": serializers.SpacecraftConfigDetailedSerializer,
+    }
+    detail_mode = "detailed"
+    endpoint = "spacecraft_configurations"
+    filterset_class = filters.SpacecraftConfigFilter
+    filter_example = "human_rated=True"
+    search_fields = ["agency__abbrev", "agency__name", "name"]
+    search_example = "Dragon"
+    ordering_fields = ["name"]
+    ordering_example = "name"
+
+    def queryset_for(self, mode):
+        return selectors.config_queryset(detailed=mode == "detailed")
+
+
+class AgencyViewSet(LL2ViewSet):
+    representations = {
+        "normal": serializers.AgencyNormalSerializer,
+        "list": serializers.AgencyMiniSerializer,
+        "detailed": serializers.AgencyEndpointDetailedSerializer,
+    }
+    detail_mode = "detailed"
+    endpoint = "agencies"
+    filterset_class = filters.AgencyFilter
+    filter_example = "featured=True"
+    search_fields = ["name", "abbrev"]
+    search_example = "NASA"
+    ordering_fields = ["id", "name", "founding_year", "featured"]
+    ordering_example = "name"
+
+    def queryset_for(self, mode):
+        return selectors.agency_queryset(mode)
+
+
+class SpacecraftConfigFamilyViewSet(LL2ViewSet):
+    representations = {
+        "normal": serializers.SpacecraftConfigFamilyNormalSerializer,
+        "list": serializers.SpacecraftConfigFamilyMiniSerializer,
+        "detailed": serializers.SpacecraftConfigFamilyEndpointDetailedSerializer,
+    }
+    detail_mode = "detailed"
+    endpoint = "spacecraft_configuration_families"
+    filterset_class = filters.SpacecraftConfigFamilyFilter
+    filter_example = "manufacturer=121"
+    search_fields = ["manufacturer__abbrev", "manufacturer__name", "name"]
+    search_example = "Northrop"
+    ordering_fields = ["name"]
+    ordering_example = "name"
+
+    def queryset_for(self, mode):
+        return selectors.family_queryset(mode)
+
+
+class SpacecraftStatusViewSet(LL2ViewSet):
+    representations = {"normal": serializers.SpacecraftStatusSerializer}
+    endpoint = "config/spacecraft_statuses"
+
+    def queryset_for(self, mode):
+        return serializers.SpacecraftStatusSerializer.Meta.model.objects.order_by("id")
+
+
+class SpacecraftConfigTypeViewSet(LL2ViewSet):
+    representations = {"normal": serializers.SpacecraftConfigTypeSerializer}
+    endpoint = "config/spacecraft_configuration_types"
+
+    def queryset_for(self, mode):
+        return serializers.SpacecraftConfigTypeSerializer.Meta.model.objects.order_by("id")
