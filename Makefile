@@ -1,0 +1,32 @@
+# The two commands a newcomer needs:
+#   make run   install, create the SQLite database, load the LL2 seed data, serve on :8000
+#   make test  install and run the test suite (SQLite unless DATABASE_URL says otherwise)
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: install install-dev run test lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+
+run: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py loaddata ll2_seed
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	SECRET_KEY=lint $(BIN)/python manage.py check
+	SECRET_KEY=lint $(BIN)/python manage.py makemigrations --check --dry-run

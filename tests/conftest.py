@@ -1,0 +1,28 @@
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+SEED_FILES = {
+    "ll": SEEDS / "ll-spacecraft-offset120-ordering-mission_ends_count.json",
+    "lldev": SEEDS / "lldev-spacecraft-offset10-ordering-time_docked.json",
+}
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "ll2_seed.json"
+
+
+def load_seed(name):
+    return json.loads(SEED_FILES[name].read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def seeded(db):
+    """The 20 seed spacecraft, as the README's run command loads them."""
+    call_command("loaddata", str(FIXTURE), verbosity=0)
