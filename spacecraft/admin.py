@@ -1,0 +1,313 @@
+"""The admin site (``/admin/``) for entering and correcting catalogue data.
+
+Every model is registered. Foreign keys and many-to-manys are autocomplete
+boxes (so every related admin has ``search_fields``), list pages fetch their
+related rows in the same query (``list_select_related``), and durations are
+typed and shown as ISO 8601, the way the API writes them.
+
+Records saved here are read by the API on its next request: every save,
+delete and many-to-many change gives the catalogue a new version stamp
+(``spacecraft/cache.py``), so no cached answer from before it is served.
+New records take the next free id, which stays clear of imported LL2 ids
+because the importer resets the id sequences after each import.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminTextareaWidget
+from django.db import models as db_models
+
+from . import models
+from .fields import format_duration
+from .forms import ISODurationField
+
+FORMFIELD_OVERRIDES = {
+    db_models.DurationField: {"form_class": ISODurationField},
+    # A link typed without a scheme is taken as https:// (Django 6's default).
+    db_models.URLField: {"assume_scheme": "https"},
+}
+
+
+# Text columns at least this long are typed in a text area, not a one-line box.
+LONG_TEXT = 1000
+
+
+def long_text_widget(db_field, kwargs):
+    if isinstance(db_field, db_models.CharField) and (db_field.max_length or 0) >= LONG_TEXT:
+        kwargs.setdefault("widget", AdminTextareaWidget(attrs={"rows": 4}))
+    return kwargs
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    """Defaults shared by every catalogue admin."""
+
+    ordering = ["id"]
+    list_per_page = 50
+    formfield_overrides = FORMFIELD_OVERRIDES
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return super().formfield_for_dbfield(
+            db_field, request, **long_text_widget(db_field, kwargs)
+        )
+
+
+def iso_duration_column(field_name, description):
+    """A list column showing a duration as ISO 8601, sortable by the duration."""
+
+    @admin.display(description=description, ordering=field_name, empty_value="-")
+    def column(obj):
+        return format_duration(getattr(obj, field_name))
+
+    column.__name__ = f"{field_name}_iso"
+    return column
+
+
+# --- small lookups -------------------------------------------------------------
+
+
+class NamedLookupAdmin(CatalogueAdmin):
+    list_display = ["id", "name"]
+    list_display_links = ["id", "name"]
+    search_fields = ["name"]
+
+
+for lookup in (
+    models.ImageVariantType,
+    models.AgencyType,
+    models.SpacecraftConfigType,
+    models.SpacecraftStatus,
+):
+    admin.site.register(lookup, NamedLookupAdmin)
+
+
+# --- images ----------------------------------------------------------------------
+
+
+@admin.register(models.ImageLicense)
+class ImageLicenseAdmin(CatalogueAdmin):
+    list_display = ["id", "name", "priority", "link"]
+    list_display_links = ["id", "name"]
+    list_filter = ["priority"]
+    search_fields = ["name", "link"]
+
+
+class ImageVariantInline(admin.TabularInline):
+    model = models.ImageVariant
+    extra = 0
+    fields = ["type", "image_url"]
+    autocomplete_fields = ["type"]
+    ordering = ["id"]
+    formfield_overrides = FORMFIELD_OVERRIDES
+
+
+@admin.register(models.Image)
+class ImageAdmin(CatalogueAdmin):
+    list_display = ["id", "name", "license", "credit", "single_use", "image_url"]
+    list_display_links = ["id", "name"]
+    list_filter = ["single_use", "license"]
+    list_select_related = ["license"]
+    search_fields = ["name", "credit", "image_url"]
+    autocomplete_fields = ["license"]
+    inlines = [ImageVariantInline]
+
+
+@admin.register(models.ImageVariant)
+class ImageVariantAdmin(CatalogueAdmin):
+    list_display = ["id", "image", "type", "image_url"]
+    list_display_links = ["id"]
+    list_filter = ["type"]
+    list_select_related = ["image", "type"]
+    search_fields = ["image__name", "image_url"]
+    autocomplete_fields = ["image", "type"]
+
+
+# --- countries and agencies ---------------------------------------------------------
+
+
+@admin.register(models.Country)
+class CountryAdmin(CatalogueAdmin):
+    list_display = ["id", "name", "alpha_2_code", "alpha_3_code", "nationality_name"]
+    list_display_links = ["id", "name"]
+    search_fields = ["name", "alpha_2_code", "alpha_3_code", "nationality_name"]
+
+
+@admin.register(models.Agency)
+class AgencyAdmin(CatalogueAdmin):
+    list_display = ["id", "name", "abbrev", "type", "featured", "founding_year", "parent"]
+    list_display_links = ["id", "name"]
+    list_filter = ["type", "featured"]
+    list_select_related = ["type"]
+    search_fields = ["name", "abbrev"]
+    autocomplete_fields = ["type", "countries", "image", "logo", "social_logo"]
+
+
+# --- configurations -------------------------------------------------------------------
+
+LAUNCH_STATS = (
+    "spacecraft_flown",
+    "total_launch_count",
+    "successful_launches",
+    "failed_launches",
+    "attempted_landings",
+    "successful_landings",
+    "failed_landings",
+)
+
+
+@admin.register(models.SpacecraftConfigFamily)
+class SpacecraftConfigFamilyAdmin(CatalogueAdmin):
+    list_display = ["id", "name", "manufacturer", "parent", "maiden_flight"]
+    list_display_links = ["id", "name"]
+    list_filter = [
+        ("manufacturer", admin.EmptyFieldListFilter),
+        ("parent", admin.EmptyFieldListFilter),
+    ]
+    list_select_related = ["manufacturer", "parent"]
+    search_fields = ["name", "manufacturer__name", "manufacturer__abbrev"]
+    autocomplete_fields = ["manufacturer", "parent"]
+    fieldsets = [
+        (None, {"fields": ["name", "description", "manufacturer", "parent", "maiden_flight"]}),
+        ("Launch statistics", {"fields": LAUNCH_STATS}),
+    ]
+
+
+@admin.register(models.SpacecraftConfig)
+class SpacecraftConfigAdmin(CatalogueAdmin):
+    list_display = [
+        "id",
+        "name",
+        "type",
+        "agency",
+        "in_use",
+        "human_rated",
+        "crew_capacity",
+        "maiden_flight",
+        iso_duration_column("fastest_turnaround", "fastest turnaround"),
+    ]
+    list_display_links = ["id", "name"]
+    list_filter = ["type", "in_use", "human_rated"]
+    list_select_related = ["type", "agency"]
+    search_fields = ["name", "agency__name", "agency__abbrev"]
+    autocomplete_fields = ["type", "agency", "families", "image"]
+    fieldsets = [
+        (None, {"fields": ["name", "type", "agency", "families", "in_use", "image"]}),
+        (
+            "Description",
+            {"fields": ["capability", "history", "details", "flight_life"]},
+        ),
+        (
+            "Specifications",
+            {
+                "fields": [
+                    "maiden_flight",
+                    "height",
+                    "diameter",
+                    "human_rated",
+                    "crew_capacity",
+                    "payload_capacity",
+                    "payload_return_capacity",
+                    "fastest_turnaround",
+                ]
+            },
+        ),
+        ("Links", {"fields": ["wiki_link", "info_link"]}),
+        ("Launch statistics", {"fields": LAUNCH_STATS}),
+    ]
+
+
+# --- spacecraft ---------------------------------------------------------------------------
+
+
+@admin.register(models.Spacecraft)
+class SpacecraftAdmin(CatalogueAdmin):
+    list_display = [
+        "id",
+        "name",
+        "serial_number",
+        "status",
+        "spacecraft_config",
+        "in_space",
+        "flights_count",
+        "mission_ends_count",
+        iso_duration_column("time_in_space", "time in space"),
+        iso_duration_column("time_docked", "time docked"),
+        iso_duration_column("fastest_turnaround", "fastest turnaround"),
+    ]
+    list_display_links = ["id", "name"]
+    list_filter = ["status", "in_space", "is_placeholder", "spacecraft_config__type"]
+    list_select_related = ["status", "spacecraft_config"]
+    search_fields = ["name", "serial_number", "spacecraft_config__name"]
+    autocomplete_fields = ["status", "spacecraft_config", "image"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "serial_number",
+                    "status",
+                    "spacecraft_config",
+                    "image",
+                    "description",
+                ]
+            },
+        ),
+        (
+            "Flight record",
+            {
+                "fields": [
+                    "is_placeholder",
+                    "in_space",
+                    "flights_count",
+                    "mission_ends_count",
+                    "time_in_space",
+                    "time_docked",
+                    "fastest_turnaround",
+                ]
+            },
+        ),
+    ]
+
+
+# --- import bookkeeping -------------------------------------------------------------------
+
+
+@admin.register(models.MirrorCheckpoint)
+class MirrorCheckpointAdmin(CatalogueAdmin):
+    """Where a sync (``import_ll2 --from``) stands: shown, never typed in.
+
+    Deleting a checkpoint makes the next ``--resume`` start from the first page.
+    """
+
+    list_display = ["id", "source_url", "pages", "records", "count", "updated_at", "finished_at"]
+    list_display_links = ["id", "source_url"]
+    list_filter = [("finished_at", admin.EmptyFieldListFilter)]
+    search_fields = ["source_url"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.CatalogueVersion)
+class CatalogueVersionAdmin(CatalogueAdmin):
+    """The stamp that keys cached API answers (``spacecraft/cache.py``): shown only.
+
+    Every save here, in the importer or anywhere else changes it; it is never
+    typed in, and never deleted (answers cached before the first write would
+    match again).
+    """
+
+    list_display = ["id", "stamp", "changed_at"]
+    list_display_links = ["id", "stamp"]
+    search_fields = ["stamp"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

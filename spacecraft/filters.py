@@ -1,13 +1,49 @@
 """Filters, search and ordering for the LL2 endpoints."""
 
+import operator
+from functools import reduce
+
 import django_filters
-from django.db.models import F
-from rest_framework.filters import OrderingFilter, SearchFilter
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Exists, Expression, F, OuterRef, Q, Subquery
+from django.db.models import fields as model_fields
+from rest_framework.filters import OrderingFilter, SearchFilter, search_smart_split
 
 from . import models
 
 
-class SpacecraftFilter(django_filters.rest_framework.FilterSet):
+class IntegerFilter(django_filters.NumberFilter):
+    """A number filter on an integer column that refuses numbers of over 20 digits.
+
+    ``founding_year=1e999999999`` is a valid decimal; Django would turn it into
+    a billion-digit integer before finding it out of range, holding a worker
+    for minutes. Past 20 digits (beyond any 64-bit integer) the value is a 400
+    naming the parameter; up to that, an id out of the column's range simply
+    matches nothing.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 20)
+        super().__init__(*args, **kwargs)
+
+
+class LL2FilterSet(django_filters.rest_framework.FilterSet):
+    FILTER_DEFAULTS = {
+        **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
+        **{
+            field: {"filter_class": IntegerFilter}
+            for field in (
+                model_fields.AutoField,
+                model_fields.BigAutoField,
+                model_fields.IntegerField,
+                model_fields.BigIntegerField,
+                model_fields.SmallIntegerField,
+            )
+        },
+    }
+
+
+class SpacecraftFilter(LL2FilterSet):
     """LL2: ``in_space``, ``is_placeholder``, ``name`` (exact), ``spacecraft_config``, ``status``.
 
     Booleans take true/false/1/0 in any case and ignore other values, as LL2
@@ -20,24 +56,48 @@ class SpacecraftFilter(django_filters.rest_framework.FilterSet):
         fields = ["in_space", "is_placeholder", "name", "spacecraft_config", "status"]
 
 
-class SpacecraftConfigFilter(django_filters.rest_framework.FilterSet):
+class SpacecraftConfigFilter(LL2FilterSet):
     class Meta:
         model = models.SpacecraftConfig
         fields = ["agency", "human_rated", "in_use", "name"]
 
 
-class SpacecraftConfigFamilyFilter(django_filters.rest_framework.FilterSet):
+class SpacecraftConfigFamilyFilter(LL2FilterSet):
     class Meta:
         model = models.SpacecraftConfigFamily
         fields = ["manufacturer", "name"]
 
 
-class AgencyFilter(django_filters.rest_framework.FilterSet):
-    """The agency filters LL2 lists that our catalogue has the fields for."""
+class CountryCodesFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    """Comma-separated ISO 3166-1 alpha-3 codes, any case: agencies in any of them.
 
-    country_code = django_filters.CharFilter(
-        field_name="countries__alpha_3_code", lookup_expr="iexact", distinct=True
-    )
+    The codes are matched against the (small) country table first, so the
+    agency query has one parameter per matching country, however many codes
+    the request lists.
+    """
+
+    def filter(self, queryset, value):
+        codes = {code.strip().upper() for code in value or () if code.strip()}
+        if not codes:
+            return queryset
+        countries = [
+            pk
+            for pk, code in models.Country.objects.values_list("id", "alpha_3_code")
+            if code.upper() in codes
+        ]
+        return queryset.filter(countries__in=countries).distinct()
+
+
+class AgencyFilter(LL2FilterSet):
+    """The agency filters LL2 lists that our catalogue has the fields for.
+
+    ``spacecraft``: true keeps the agencies with at least one spacecraft
+    configuration (their ``spacecraft_list``), false the others.
+    """
+
+    country_code = CountryCodesFilter()
+    # DRF's boolean: true/false/1/0, anything else ignored (not Django's "2"/"3").
+    spacecraft = django_filters.rest_framework.BooleanFilter(method="filter_spacecraft")
 
     class Meta:
         model = models.Agency
@@ -51,20 +111,91 @@ class AgencyFilter(django_filters.rest_framework.FilterSet):
             "type__id": ["exact"],
         }
 
+    def filter_spacecraft(self, queryset, name, value):
+        configs = models.SpacecraftConfig.objects.filter(agency=OuterRef("pk"))
+        return queryset.filter(Exists(configs) if value else ~Exists(configs))
+
 
 class LL2SearchFilter(SearchFilter):
     """DRF's search, bounded so hostile input cannot build a huge query.
 
     NUL characters cannot be stored in a term (PostgreSQL refuses them), so
-    they are dropped, and only the first ``max_terms`` terms are used.
+    they are dropped before DRF sees them (DRF would answer 400), and only the
+    first ``max_terms`` terms are used. No searched field holds more than
+    ``max_term_length`` characters, so a longer term matches nothing; it is
+    answered without a query (SQLite refuses LIKE patterns over 50,000 bytes).
     """
 
     max_terms = 16
+    max_term_length = 255
 
     def get_search_terms(self, request):
-        terms = super().get_search_terms(request)
-        terms = [term.replace("\x00", "") for term in terms]
-        return [term for term in terms if term][: self.max_terms]
+        value = request.query_params.get(self.search_param, "").replace("\x00", "")
+        return [term for term in search_smart_split(value) if term][: self.max_terms]
+
+    def filter_queryset(self, request, queryset, view):
+        terms = self.get_search_terms(request)
+        if any(len(term) > self.max_term_length for term in terms):
+            return queryset.none()
+        fields = self.get_search_fields(view, request)
+        if not fields or not terms:
+            return queryset
+        # DRF's search (every term matches some field), but a field reached
+        # through a foreign key is matched as "the key is one of the related
+        # rows that match": same rows, and on PostgreSQL both sides of the OR
+        # can use an index (trigram indexes on the names, migration 0004)
+        # instead of a scan of the whole joined table.
+        lookups = [self.construct_search(str(field), queryset) for field in fields]
+        model = queryset.model
+        condition = reduce(
+            operator.and_,
+            (
+                reduce(operator.or_, (_search_match(model, lookup, term) for lookup in lookups))
+                for term in terms
+            ),
+        )
+        base, queryset = queryset, queryset.filter(condition)
+        if self.must_call_distinct(queryset, fields):
+            queryset = base.filter(Exists(queryset.filter(pk=OuterRef("pk"))))
+        return queryset
+
+
+class AnyOf(Expression):
+    """``column = ANY(ARRAY(subquery))``: on PostgreSQL, unlike ``IN (subquery)`` under an
+    OR, an index scan; elsewhere ``column IN (subquery)``."""
+
+    output_field = model_fields.BooleanField()
+    conditional = True
+
+    def __init__(self, column, queryset):
+        super().__init__()
+        self.column, self.subquery = F(column), Subquery(queryset)
+
+    def get_source_expressions(self):
+        return [self.column, self.subquery]
+
+    def set_source_expressions(self, expressions):
+        self.column, self.subquery = expressions
+
+    def as_sql(self, compiler, connection):
+        column, column_params = compiler.compile(self.column)
+        subquery, subquery_params = compiler.compile(self.subquery)
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(ARRAY{subquery})", (*column_params, *subquery_params)
+        return f"{column} IN {subquery}", (*column_params, *subquery_params)
+
+
+def _search_match(model, lookup, term):
+    """``Q(lookup=term)``, or ``AnyOf`` when ``lookup`` goes through one foreign key."""
+    first, _, rest = lookup.partition("__")
+    try:
+        field = model._meta.get_field(first) if rest.count("__") == 1 else None
+    except FieldDoesNotExist:
+        field = None
+    if field is None or not field.many_to_one or field.auto_created:
+        return Q(**{lookup: term})
+    related = field.related_model._default_manager.filter(**{rest: term}).values("pk")
+    return AnyOf(field.attname, related)
 
 
 class StableOrderingFilter(OrderingFilter):

@@ -115,7 +115,7 @@ def agency_queryset(mode="normal"):
     else:
         joins.agency_normal("")
     if mode == "detailed":
-        joins.many("spacecraft_configs", _configs_normal())
+        joins.many("spacecraft_configs", config_queryset(detailed=True))
     return joins.apply(models.Agency.objects.all()).order_by("id")
 
 

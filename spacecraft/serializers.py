@@ -282,7 +282,8 @@ class AgencyEndpointDetailedSerializer(AgencyNormalSerializer):
     response_mode = ResponseModeField("detailed")
     social_media_links = serializers.SerializerMethodField()
     launcher_list = serializers.SerializerMethodField()
-    spacecraft_list = SpacecraftConfigNormalSerializer(source="spacecraft_configs", many=True)
+    # LL2's schema: each of the agency's configurations in detailed form.
+    spacecraft_list = SpacecraftConfigDetailedSerializer(source="spacecraft_configs", many=True)
 
     class Meta(AgencyNormalSerializer.Meta):
         fields = AgencyNormalSerializer.Meta.fields + [

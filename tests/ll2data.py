@@ -1,0 +1,186 @@
+"""LL2-shaped test data built from the captured seed records.
+
+The seeds are normal-mode pages. ``detailed_from_normal(record)`` turns one
+normal record into LL2's detailed form (``SpacecraftEndpointDetailed``:
+the configuration as ``SpacecraftConfigDetailed`` with its agency as
+``AgencyNormal``, families as ``SpacecraftConfigFamilyDetailed``, plus
+``flights``), adding plausible detailed-only values. Everything is derived
+from the ids, so the same object gets the same values wherever it appears
+and every run builds the same data. Keys come in LL2's order.
+
+    from .ll2data import detailed_from_normal, page, seed_records
+    records = [detailed_from_normal(r) for r in seed_records("ll")]
+    document = page(records)
+"""
+
+import copy
+import datetime
+
+import isodate
+
+from .conftest import load_seed
+
+LICENSE = {"id": 1, "name": "Unknown", "priority": 9, "link": None}
+VARIANT_TYPE = {"id": 1, "name": "Thumbnail"}
+COUNTRIES = [
+    (1, "United States of America", "US", "USA", "American", "Americano"),
+    (2, "Russia", "RU", "RUS", "Russian", "Russo"),
+    (3, "China", "CN", "CHN", "Chinese", "Sino"),
+    (4, "France", "FR", "FRA", "French", "Franco"),
+    (5, "Japan", "JP", "JPN", "Japanese", "Japano"),
+]
+IMAGE_BASE = "https://images.example.org"
+
+
+def seed_records(name=None):
+    """Deep copies of the seed pages' records (``"ll"``, ``"lldev"`` or both)."""
+    names = [name] if name else ["ll", "lldev"]
+    return [copy.deepcopy(record) for n in names for record in load_seed(n)["results"]]
+
+
+def page(records, **fields):
+    """An LL2 page holding ``records``; ``fields`` override count/next/previous."""
+    records = list(records)
+    return {"count": len(records), "next": None, "previous": None, "results": records, **fields}
+
+
+def detailed_from_normal(record, **overrides):
+    """The detailed form of a normal-mode spacecraft record.
+
+    ``overrides`` replace top-level keys of the result (``name="X"``); edit
+    the returned dict for anything deeper.
+    """
+    detailed = copy.deepcopy(record)
+    detailed["response_mode"] = "detailed"
+    detailed["spacecraft_config"] = detailed_config(record["spacecraft_config"])
+    detailed["flights"] = []
+    detailed.update(overrides)
+    return detailed
+
+
+def detailed_config(config):
+    """``SpacecraftConfigNormal`` -> ``SpacecraftConfigDetailed``."""
+    n = config["id"]
+    detailed = copy.deepcopy(config)
+    detailed["response_mode"] = "detailed"
+    detailed["agency"] = agency_normal(config["agency"])
+    detailed["family"] = [family_detailed(family) for family in config["family"] or []]
+    detailed.update(
+        capability=f"{config['name']} carries up to {n % 4 + 2} crew to low Earth orbit.",
+        history=f"{config['name']} was developed from {1960 + n % 40} on.",
+        details=f"Configuration {n}: pressurised module with service section.",
+        maiden_flight=_date(1960, n),
+        height=7.0 + (n % 5) * 0.5,
+        diameter=2.5 + (n % 3) * 0.25,
+        human_rated=n % 2 == 1,
+        crew_capacity=n % 4 + 2,
+        payload_capacity=1000 * (n % 7 + 1),
+        payload_return_capacity=100 * (n % 5),
+        flight_life=f"{n % 200 + 10} days",
+        wiki_link=f"https://en.wikipedia.org/wiki/Configuration_{n}",
+        info_link=f"https://example.org/configurations/{n}",
+        **_stats(n),
+        fastest_turnaround=isodate.duration_isoformat(
+            datetime.timedelta(days=n % 30 + 1, hours=n % 24)
+        ),
+    )
+    return detailed
+
+
+def agency_normal(agency):
+    """``AgencyMini`` -> ``AgencyNormal`` (with countries and three images)."""
+    n = agency["id"]
+    normal = copy.deepcopy(agency)
+    normal["response_mode"] = "normal"
+    country = COUNTRIES[n % len(COUNTRIES)]
+    normal.update(
+        featured=n % 3 == 0,
+        country=[
+            dict(
+                zip(
+                    (
+                        "id",
+                        "name",
+                        "alpha_2_code",
+                        "alpha_3_code",
+                        "nationality_name",
+                        "nationality_name_composed",
+                    ),
+                    country,
+                    strict=True,
+                )
+            )
+        ],
+        description=f"{agency['name']} builds and operates spacecraft.",
+        administrator=f"Administrator {n}",
+        founding_year=1950 + n % 60,
+        launchers=f"Launcher {n}",
+        spacecraft=f"Spacecraft of {agency['name']}"[:500],
+        parent=None,
+        image=image(f"{agency['name']} image", 900_000 + 10 * n),
+        logo=image(f"{agency['name']} logo", 900_000 + 10 * n + 1, variants=1),
+        social_logo=image(f"{agency['name']} social logo", 900_000 + 10 * n + 2),
+    )
+    return normal
+
+
+def family_detailed(family):
+    """``SpacecraftConfigFamilyNormal`` -> ``SpacecraftConfigFamilyDetailed``."""
+    detailed = copy.deepcopy(family)
+    if family["manufacturer"] is not None:
+        detailed["manufacturer"] = agency_normal(family["manufacturer"])
+    if family["parent"] is not None:
+        detailed["parent"] = family_normal(family["parent"])
+    detailed.update(_stats(family["id"]))
+    return detailed
+
+
+def family_normal(family):
+    """``SpacecraftConfigFamilyMini`` -> ``SpacecraftConfigFamilyNormal``."""
+    return {
+        "response_mode": "normal",
+        "id": family["id"],
+        "name": family["name"],
+        "description": f"The {family['name']} family.",
+        "manufacturer": None,
+        "parent": None,
+        "maiden_flight": _date(1957, family["id"]),
+    }
+
+
+def image(name, image_id, variants=0):
+    """An LL2 ``Image`` with ``variants`` variants (ids follow the image's)."""
+    slug = f"image_{image_id}"
+    return {
+        "id": image_id,
+        "name": name,
+        "image_url": f"{IMAGE_BASE}/{slug}.jpg",
+        "thumbnail_url": f"{IMAGE_BASE}/{slug}_thumbnail.jpg",
+        "credit": f"Credit {image_id}",
+        "license": dict(LICENSE),
+        "single_use": False,
+        "variants": [
+            {
+                "id": image_id * 10 + number,
+                "type": dict(VARIANT_TYPE),
+                "image_url": f"{IMAGE_BASE}/{slug}_variant_{number}.jpg",
+            }
+            for number in range(variants)
+        ],
+    }
+
+
+def _stats(n):
+    return {
+        "spacecraft_flown": n % 9 + 1,
+        "total_launch_count": n % 50 + 5,
+        "successful_launches": n % 50 + 4,
+        "failed_launches": 1,
+        "attempted_landings": n % 20,
+        "successful_landings": n % 20,
+        "failed_landings": 0,
+    }
+
+
+def _date(first_year, n):
+    return datetime.date(first_year + n % 40, n % 12 + 1, n % 28 + 1).isoformat()
