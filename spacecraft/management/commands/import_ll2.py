@@ -1,34 +1,82 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
-from spacecraft.importer import WRITE_ORDER, ImportFailure, import_path
+from spacecraft import mirror
+from spacecraft.importer import WRITE_ORDER, ImportFailure, Tally, import_path
+
+
+def summary_lines(tallies):
+    """One line per kind, always all kinds, in write order."""
+    lines = []
+    for kind in WRITE_ORDER:
+        t = tallies.get(kind) or Tally()
+        lines.append(f"{kind}: {t.created} created, {t.updated} updated, {t.unchanged} unchanged")
+    return lines
+
+
+class Progress:
+    """One status line, rewritten after each file, when the output is a terminal."""
+
+    def __init__(self, out, total, enabled):
+        self.out, self.total = out, total
+        self.enabled = enabled and total > 1 and out.isatty()
+        self.started = time.monotonic()
+
+    def update(self, done, tallies):
+        if not self.enabled:
+            return
+        spacecraft = tallies.get("spacecraft") or Tally()
+        records = spacecraft.created + spacecraft.updated + spacecraft.unchanged
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        left = elapsed / done * (self.total - done)
+        self.out.write(
+            f"\r\033[Kfile {done}/{self.total} · {records:,} spacecraft · "
+            f"{records / elapsed:,.0f}/s · {left:.0f} s left",
+            ending="",
+        )
+        self.out.flush()
+
+    def close(self):
+        if self.enabled:
+            self.out.write("\r\033[K", ending="")
+            self.out.flush()
 
 
 class Command(BaseCommand):
     help = (
         "Import LL2 2.3.0 spacecraft data (a page, a list or one object; normal or "
         "detailed; JSON or a saved browsable-API page). Upserts by LL2 id; each file "
-        "is one transaction."
+        "is one transaction: a bad file changes nothing and makes the command fail."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("paths", nargs="*", metavar="PATH")
+        mirror.add_arguments(parser)  # --from URL and its options
 
     def handle(self, *args, **options):
-        tallies, failures = {}, []
-        for path in options["paths"]:
+        if mirror.wanted(options):
+            mirror.handle(options, self.stdout)
+            return
+        paths = options["paths"]
+        if not paths:
+            raise CommandError("give one or more PATHs to import, or --from URL to mirror a server")
+        tallies, failed = {}, []
+        progress = Progress(self.stdout, len(paths), options["verbosity"] == 1)
+        for done, path in enumerate(paths, 1):
             try:
                 import_path(path, tallies)
             except ImportFailure as error:
-                failures.append(f"{path}: {error}")
+                failed.append(path)
+                progress.close()
                 self.stderr.write(f"{path}: {error} (nothing from this file was saved)")
             else:
                 if options["verbosity"] > 1:
                     self.stdout.write(f"{path}: imported")
-        for kind in WRITE_ORDER:
-            if kind in tallies:
-                t = tallies[kind]
-                self.stdout.write(
-                    f"{kind}: {t.created} created, {t.updated} updated, {t.unchanged} unchanged"
-                )
-        if failures:
-            raise CommandError(f"{len(failures)} of {len(options['paths'])} file(s) failed")
+            progress.update(done, tallies)
+        progress.close()
+        if options["verbosity"] > 0:
+            for line in summary_lines(tallies):
+                self.stdout.write(line)
+        if failed:
+            raise CommandError(f"{len(failed)} of {len(paths)} files failed: {', '.join(failed)}")
