@@ -7,11 +7,14 @@ attributes the view filters, searches and orders with, so it cannot drift.
 """
 
 from django.conf import settings
+from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from rest_framework import viewsets
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
 
-from . import filters, selectors, serializers
+from . import filters, rendering, selectors, serializers
 from .pagination import LL2Pagination
 
 
@@ -52,6 +55,44 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return self.queryset_for(self.mode)
 
+    # The fast path: the same representation, compiled from the serializer
+    # (spacecraft/rendering.py), for JSON answers. The browsable API, and any
+    # serializer the compiler does not know, use the serializer itself.
+    fast = True
+    # Answers depend only on the request and the catalogue (spacecraft/cache.py).
+    cache_responses = True
+
+    def fast_plan(self):
+        if not self.fast or not isinstance(self.request.accepted_renderer, rendering.JSONRenderer):
+            return None
+        return rendering.plan_for(self.get_serializer_class())
+
+    def list(self, request, *args, **kwargs):
+        plan = self.fast_plan()
+        if plan is None:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginate_queryset(rendering.PageSource(queryset, plan))
+        if rows is None:
+            ids = list(rendering.plain(queryset).values_list("pk", flat=True))
+            return Response(plan.render(plan.fetch(ids), request))
+        response = self.get_paginated_response(plan.render(rows, request))
+        response.data = rendering.Document(response.data)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        plan = self.fast_plan()
+        if plan is None:
+            return super().retrieve(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        ids = rendering.plain(queryset).values_list("pk", flat=True)
+        pk = get_object_or_404(ids, **{self.lookup_field: self.kwargs[lookup]})
+        rows = plan.fetch([pk])
+        if not rows:  # deleted in between
+            raise Http404
+        return Response(rendering.Document(plan.render(rows, request)[0]))
+
     def queryset_for(self, mode):
         raise NotImplementedError
 
@@ -84,7 +125,8 @@ def help_sections(view):
     sections = []
     if len(view.representations) > 1:
         modes = list(view.representations)
-        example_mode = "detailed" if modes[0] == "normal" and "detailed" in modes else modes[0]
+        # LL2's example is the first listed mode that is not the default.
+        example_mode = next(mode for mode in _mode_order(modes) if mode != modes[0])
         sections.append(
             (
                 "Modes",
@@ -232,11 +274,12 @@ class AgencyViewSet(LL2ViewSet):
     detail_mode = "detailed"
     endpoint = "agencies"
     filterset_class = filters.AgencyFilter
-    filter_example = "featured=True"
+    filter_example = "abbrev=NASA"
     search_fields = ["name", "abbrev"]
-    search_example = "NASA"
-    ordering_fields = ["id", "name", "founding_year", "featured"]
-    ordering_example = "name"
+    search_example = "SpaceX"
+    # LL2's, less the launch statistics we do not keep (its example orders by one).
+    ordering_fields = ["id", "name", "featured"]
+    ordering_example = "-featured"
 
     def queryset_for(self, mode):
         return selectors.agency_queryset(mode)

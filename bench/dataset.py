@@ -1,0 +1,322 @@
+"""A deterministic LL2 catalogue, written as LL2 2.3.0 detailed JSON pages.
+
+``write_pages(directory, count)`` writes ``count`` spacecraft in pages of 100
+(``page-00001.json``...) shaped as LL2's ``/2.3.0/spacecraft/?mode=detailed``
+answers, so ``manage.py import_ll2`` reads them as it reads LL2's own. The
+same arguments always give the same bytes (one seeded ``random.Random``).
+
+The shape follows LL2's real data: many spacecraft share a configuration
+(about eight each), agencies and families are shared by configurations,
+images have 0-3 variants, and values are varied: nulls, long and non-ASCII
+text (with the odd U+2028), floats and ISO 8601 durations.
+"""
+
+import datetime
+import json
+import random
+from pathlib import Path
+
+import isodate
+
+BASE = "https://ll.thespacedevs.com/2.3.0"
+PAGE_SIZE = 100
+STATUSES = ["Active", "Retired", "Destroyed", "Unknown", "Single Use", "Lost"]
+CONFIG_TYPES = ["Capsule", "Cargo", "Spaceplane", "Station module"]
+AGENCY_TYPES = ["Government", "Commercial", "Multinational", "Educational"]
+LICENSES = [("Unknown", 9, None), ("CC BY 2.0", 1, "https://creativecommons.org/licenses/by/2.0/")]
+VARIANT_TYPES = ["Thumbnail", "Small", "Medium"]
+COUNTRIES = [
+    ("United States of America", "US", "USA", "American"),
+    ("Russian Federation", "RU", "RUS", "Russian"),
+    ("China", "CN", "CHN", "Chinese"),
+    ("Japan", "JP", "JPN", "Japanese"),
+    ("France", "FR", "FRA", "French"),
+    ("India", "IN", "IND", "Indian"),
+    ("Côte d'Ivoire", "CI", "CIV", "Ivorian"),
+    ("Deutschland", "DE", "DEU", "Deutsch"),
+    ("Türkiye", "TR", "TUR", "Türk"),
+    ("日本国", "JP", "JPN", "日本人"),
+]
+WORDS = (
+    "orbital crew cargo module capsule station docking heat shield reentry booster "
+    "Союз Шэньчжоу «Восток» naïve façade déjà-vu über 宇宙船 ✓ 🚀 lunar crewed resupply"
+).split()
+
+
+def _text(rng, words, odd=False):
+    text = " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+    if odd and rng.random() < 0.05:
+        text += "\u2028Second line."
+    return text
+
+
+def _duration(rng, nullable=True):
+    if nullable and rng.random() < 0.15:
+        return None
+    if rng.random() < 0.2:
+        return "P0D"
+    seconds = rng.choice([rng.randint(1, 600), rng.randint(600, 90_000), rng.randint(1, 9_000_000)])
+    return isodate.duration_isoformat(datetime.timedelta(seconds=seconds))
+
+
+class Catalogue:
+    """Every shared object, built once, so repeated appearances are identical."""
+
+    def __init__(self, count, seed=2300):
+        self.rng = random.Random(seed)
+        self.count = count
+        self.next_image = 1
+        self.next_variant = 1
+        self.statuses = [{"id": i + 1, "name": n} for i, n in enumerate(STATUSES)]
+        self.config_types = [{"id": i + 1, "name": n} for i, n in enumerate(CONFIG_TYPES)]
+        self.agency_types = [{"id": i + 1, "name": n} for i, n in enumerate(AGENCY_TYPES)]
+        self.licenses = [
+            {"id": i + 1, "name": n, "priority": p, "link": link}
+            for i, (n, p, link) in enumerate(LICENSES)
+        ]
+        self.countries = [
+            {
+                "id": i + 1,
+                "name": name,
+                "alpha_2_code": a2,
+                "alpha_3_code": a3,
+                "nationality_name": nationality,
+                "nationality_name_composed": nationality,
+            }
+            for i, (name, a2, a3, nationality) in enumerate(COUNTRIES)
+        ]
+        agency_count = min(300, 40 + count // 1000)
+        self.agencies = [self._agency(i + 1) for i in range(agency_count)]
+        family_count = min(400, 30 + count // 500)
+        self.families = []
+        for i in range(family_count):
+            self.families.append(self._family(i + 1))
+        config_count = min(3000, max(20, count // 8))
+        self.configs = [self._config(i + 1) for i in range(config_count)]
+
+    # small objects
+
+    def image(self, label):
+        rng = self.rng
+        number = self.next_image
+        self.next_image += 1
+        slug = f"{label.lower().replace(' ', '_')}_{number}"
+        variants = []
+        for v in range(rng.choice([0, 0, 1, 2, 3])):
+            variants.append(
+                {
+                    "id": self.next_variant,
+                    "type": {"id": v + 1, "name": VARIANT_TYPES[v]},
+                    "image_url": f"https://images.example.org/{slug}_{v}.webp",
+                }
+            )
+            self.next_variant += 1
+        return {
+            "id": number,
+            "name": f"[AUTO] {label} - image",
+            "image_url": f"https://images.example.org/{slug}.jpg",
+            "thumbnail_url": f"https://images.example.org/{slug}_thumbnail.jpg",
+            "credit": None if rng.random() < 0.6 else f"Crédit {rng.choice(WORDS)}",
+            "license": rng.choice(self.licenses),
+            "single_use": rng.random() < 0.5,
+            "variants": variants,
+        }
+
+    def _agency(self, number):
+        rng = self.rng
+        name = f"Agency {number} {rng.choice(WORDS).title()}"
+        return {
+            "id": number,
+            "name": name,
+            "abbrev": f"A{number}",
+            "type": rng.choice(self.agency_types),
+            "featured": rng.random() < 0.2,
+            "country": rng.sample(self.countries, rng.choice([1, 1, 2])),
+            "description": None if rng.random() < 0.1 else _text(rng, 30, odd=True),
+            "administrator": None if rng.random() < 0.5 else f"Administrator {number}",
+            "founding_year": None if rng.random() < 0.1 else rng.randint(1950, 2020),
+            "launchers": "Rocket A | Rocket B",
+            "spacecraft": "Capsule X",
+            "parent": None,
+            "image": None if rng.random() < 0.2 else self.image(name),
+            "logo": None if rng.random() < 0.2 else self.image(f"{name} logo"),
+            "social_logo": None if rng.random() < 0.3 else self.image(f"{name} social"),
+            "info_url": None if rng.random() < 0.3 else f"https://agency{number}.example.org/",
+            "wiki_url": None if rng.random() < 0.3 else f"https://wiki.example.org/Agency_{number}",
+        }
+
+    def _family(self, number):
+        rng = self.rng
+        parent = None
+        if self.families and rng.random() < 0.3:
+            parent = rng.choice(self.families)
+        return {
+            "id": number,
+            "name": f"Family {number}",
+            "description": _text(rng, 20),
+            "manufacturer": None if rng.random() < 0.1 else rng.choice(self.agencies),
+            "parent": parent,
+            "maiden_flight": None
+            if rng.random() < 0.3
+            else f"{rng.randint(1960, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            **self._stats(),
+        }
+
+    def _stats(self):
+        rng = self.rng
+        return {
+            "spacecraft_flown": rng.randint(0, 50),
+            "total_launch_count": rng.randint(0, 200),
+            "successful_launches": rng.randint(0, 150),
+            "failed_launches": rng.randint(0, 10),
+            "attempted_landings": rng.randint(0, 100),
+            "successful_landings": rng.randint(0, 90),
+            "failed_landings": rng.randint(0, 5),
+        }
+
+    def _config(self, number):
+        rng = self.rng
+        name = f"Config {number} {rng.choice(WORDS).title()}"
+        return {
+            "id": number,
+            "name": name,
+            "type": rng.choice(self.config_types),
+            "agency": rng.choice(self.agencies),
+            "family": sorted(rng.sample(self.families, rng.choice([0, 1, 1, 2])), key=_id),
+            "in_use": rng.random() < 0.5,
+            "image": None if rng.random() < 0.1 else self.image(name),
+            "capability": _text(rng, 12),
+            "history": _text(rng, 25, odd=True),
+            "details": _text(rng, 15),
+            "maiden_flight": None
+            if rng.random() < 0.2
+            else f"{rng.randint(1961, 2024)}-05-0{rng.randint(1, 9)}",
+            "height": rng.choice([None, 7.5, 3.3, round(rng.uniform(1, 60), 2), 1e-05, 12.0]),
+            "diameter": rng.choice([None, 2.2, round(rng.uniform(1, 10), 3), 0.1]),
+            "human_rated": rng.random() < 0.4,
+            "crew_capacity": None if rng.random() < 0.3 else rng.randint(0, 7),
+            "payload_capacity": None if rng.random() < 0.3 else rng.randint(0, 20000),
+            "payload_return_capacity": None if rng.random() < 0.5 else rng.randint(0, 3000),
+            "flight_life": None if rng.random() < 0.5 else "up to 210 days",
+            "wiki_link": f"https://wiki.example.org/{name.replace(' ', '_')}",
+            "info_link": "" if rng.random() < 0.5 else f"https://info.example.org/{number}",
+            **self._stats(),
+            "fastest_turnaround": _duration(rng),
+        }
+
+    # the representations
+
+    def spacecraft(self, number):
+        rng = self.rng
+        config = self.configs[(number * 7919) % len(self.configs)]
+        name = f"{config['name'].split()[0]} {number} {rng.choice(WORDS)}"
+        return {
+            "response_mode": "detailed",
+            "id": number,
+            "url": f"{BASE}/spacecraft/{number}/",
+            "name": name,
+            "serial_number": None if rng.random() < 0.3 else f"SN-{number:06d}",
+            "is_placeholder": rng.random() < 0.05,
+            "image": None if rng.random() < 0.1 else self.image(name),
+            "in_space": rng.random() < 0.1,
+            "time_in_space": _duration(rng),
+            "time_docked": _duration(rng),
+            "flights_count": None if rng.random() < 0.05 else rng.randint(0, 30),
+            "mission_ends_count": None if rng.random() < 0.05 else rng.randint(0, 30),
+            "status": rng.choice(self.statuses),
+            "description": _text(rng, rng.randint(5, 40), odd=True),
+            "spacecraft_config": detailed_config(config),
+            "fastest_turnaround": _duration(rng),
+            "flights": [],
+        }
+
+
+def _id(item):
+    return item["id"]
+
+
+def _agency_list(agency):
+    keys = ("id", "name", "abbrev", "type")
+    return {"response_mode": "list", "url": f"{BASE}/agencies/{agency['id']}/"} | {
+        k: agency[k] for k in keys
+    }
+
+
+def _agency_normal(agency):
+    return {"response_mode": "normal", "url": f"{BASE}/agencies/{agency['id']}/"} | agency
+
+
+def _family(family, form):
+    if family is None:
+        return None
+    if form == "list":
+        return {"response_mode": "list", "id": family["id"], "name": family["name"]}
+    stats = {
+        k: family[k]
+        for k in (
+            "spacecraft_flown",
+            "total_launch_count",
+            "successful_launches",
+            "failed_launches",
+            "attempted_landings",
+            "successful_landings",
+            "failed_landings",
+        )
+    }
+    manufacturer = family["manufacturer"]
+    shaped = {
+        "response_mode": "normal",
+        "id": family["id"],
+        "name": family["name"],
+        "description": family["description"],
+        "manufacturer": None,
+        "parent": _family(family["parent"], "list" if form == "normal" else "normal"),
+        "maiden_flight": family["maiden_flight"],
+    }
+    if manufacturer is not None:
+        shaped["manufacturer"] = (
+            _agency_list(manufacturer) if form == "normal" else _agency_normal(manufacturer)
+        )
+    if form == "detailed":
+        shaped.update(stats)
+    return shaped
+
+
+def detailed_config(config):
+    shaped = {
+        "response_mode": "detailed",
+        "url": f"{BASE}/spacecraft_configurations/{config['id']}/",
+    }
+    shaped |= config
+    shaped["agency"] = _agency_normal(config["agency"])
+    shaped["family"] = [_family(family, "detailed") for family in config["family"]]
+    return shaped
+
+
+def records(count, seed=2300):
+    """The ``count`` spacecraft records, detailed, in id order."""
+    catalogue = Catalogue(count, seed)
+    return [catalogue.spacecraft(number) for number in range(1, count + 1)]
+
+
+def write_pages(directory, count, seed=2300):
+    """Write ``count`` spacecraft as detailed LL2 pages; the list of paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    catalogue = Catalogue(count, seed)
+    paths = []
+    for start in range(0, count, PAGE_SIZE):
+        numbers = range(start + 1, min(count, start + PAGE_SIZE) + 1)
+        offset = start
+        page = {
+            "count": count,
+            "next": None
+            if start + PAGE_SIZE >= count
+            else f"{BASE}/spacecraft/?limit={PAGE_SIZE}&mode=detailed&offset={offset + PAGE_SIZE}",
+            "previous": None,
+            "results": [catalogue.spacecraft(number) for number in numbers],
+        }
+        path = directory / f"page-{start // PAGE_SIZE + 1:05d}.json"
+        path.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+        paths.append(path)
+    return paths

@@ -1,0 +1,540 @@
+"""The benchmark: ``python -m bench.run`` (or ``make bench``). Not a test.
+
+What it does, in one run on one machine:
+
+1. writes a deterministic catalogue as LL2 detailed JSON pages
+   (``bench/dataset.py``) and imports it into a fresh database with
+   ``manage.py import_ll2``, as a user would; a separate 5,000-record run
+   (and a 1,000-record one, to show memory does not grow) gives the import
+   rate and peak memory;
+2. starts gunicorn with the project's ``gunicorn.conf.py`` (2 sync workers),
+   response cache off, and drives load at each scenario twice: through our
+   endpoint and through the textbook one (``/2.3.0/textbook/spacecraft/``,
+   nested ModelSerializers, select_related/prefetch_related, DRF's
+   JSONRenderer), after checking both answer the same bytes;
+3. restarts gunicorn with the response cache on and measures repeated
+   requests, then serves the same response bytes from memory with a bare
+   WSGI app under the same gunicorn, the ceiling;
+4. counts the queries of each scenario in-process;
+5. with ``--scale N``, imports N spacecraft and measures the scenarios again
+   against the first run's times.
+
+Load: ``wrk`` when installed (``apt-get install wrk``), otherwise a Python
+load generator (threads, keep-alive connections). Only 127.0.0.1 is ever
+contacted; every run is bounded in time.
+
+Examples::
+
+    python -m bench.run                                   # SQLite file in a temp dir
+    python -m bench.run --database-url postgres://postgres@127.0.0.1:5432/ll2_bench
+    python -m bench.run --database-url postgres://... --scale 100000
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench.dataset import write_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+SCENARIOS = [
+    # name, path and query below /2.3.0/spacecraft/ ("{last}": the last page's offset)
+    ("list", "?limit=100"),
+    ("detailed list", "?limit=100&mode=detailed"),
+    ("search", "?limit=100&search=capsule"),
+    ("filter", "?limit=100&in_space=false&status=1"),
+    ("deep offset", "?limit=100&offset={last}"),
+    ("detail", "{detail_id}/"),
+]
+
+
+# --- databases and commands -------------------------------------------------------------
+
+
+def fresh_database(url):
+    """Drop and create the database ``url`` names (PostgreSQL), or delete the file (SQLite)."""
+    parts = urlsplit(url)
+    if parts.scheme.startswith("postgres"):
+        import psycopg2
+
+        name = parts.path.lstrip("/")
+        admin = parts._replace(path="/postgres").geturl()
+        connection = psycopg2.connect(admin)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        connection.close()
+    elif parts.scheme == "sqlite":
+        path = Path(url.split("sqlite://", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        raise SystemExit(f"unsupported database URL: {url}")
+
+
+def environment(database_url, **extra):
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        SECRET_KEY=env.get("SECRET_KEY") or "benchmark-only-" + "x" * 40,
+        DEBUG="0",
+        PYTHONPATH=str(ROOT),
+        GUNICORN_ACCESS_LOG="off",
+        WEB_CONCURRENCY=env.get("WEB_CONCURRENCY") or "2",
+    )
+    env.pop("REDIS_URL", None)
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+def manage(database_url, *args, quiet=True):
+    """Run manage.py; (wall seconds, peak RSS in MB) of that process."""
+    command = [PYTHON, str(ROOT / "manage.py"), *args]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        env=environment(database_url),
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"manage.py {' '.join(args[:2])} failed:\n{stderr}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def build(database_url, pages):
+    fresh_database(database_url)
+    manage(database_url, "migrate", "--noinput")
+    return manage(database_url, "import_ll2", *map(str, pages))
+
+
+# --- gunicorn -------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, database_url, port, app=None, **env):
+        self.port = port
+        parts = urlsplit(database_url)
+        self.database = parts.path.lstrip("/") if parts.scheme.startswith("postgres") else None
+        command = [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+        command += ["--bind", f"127.0.0.1:{port}"]
+        if app:
+            command.append(app)
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=environment(database_url, **env),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.2)
+        self.stop()
+        self.log.seek(0)
+        raise SystemExit(f"gunicorn did not start:\n{self.log.read().decode()[-3000:]}")
+
+    def cpu_seconds(self):
+        return cpu_seconds(self.process.pid, self.database)
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def fetch(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
+        return response.read()
+
+
+# --- load -----------------------------------------------------------------------------------
+
+
+def load(port, path, duration, connections, server=None):
+    """(requests/s, p50 ms, p99 ms, server CPU ms per request) of ``path`` under load.
+
+    The server's CPU is what its gunicorn processes and their PostgreSQL
+    backends used during the run, divided by the requests served: unlike
+    requests/s, it hardly depends on what else the machine is doing.
+    """
+    before = server.cpu_seconds() if server else 0.0
+    if shutil.which("wrk") and not os.environ.get("BENCH_PYTHON_LOAD"):
+        rate, p50, p99, count = _wrk(port, path, duration, connections)
+    else:
+        rate, p50, p99, count = _python_load(port, path, duration, connections)
+    cpu = (server.cpu_seconds() - before) / max(count, 1) * 1000 if server else float("nan")
+    return rate, p50, p99, cpu
+
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(process_group=None, database=None):
+    """CPU seconds used so far by a process group and by the PostgreSQL backends of a database."""
+    total = 0
+    marker = f" {database} ".encode() if database else None
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            mine = process_group is not None and int(fields[2]) == process_group
+            if not mine and marker:
+                title = Path(f"/proc/{entry.name}/cmdline").read_bytes()
+                mine = title.startswith(b"postgres: ") and marker in title
+        except (OSError, IndexError, ValueError):
+            continue
+        if mine:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def _wrk(port, path, duration, connections):
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "30s"]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    count = int(re.search(r"(\d+) requests in", output).group(1))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
+    if re.search(r"Non-2xx or 3xx responses", output):
+        raise SystemExit(f"errors under load for {path}:\n{output}")
+    return rate, _ms(percentiles["50"]), _ms(percentiles["99"]), count
+
+
+def _ms(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def _python_load(port, path, duration, connections):
+    latencies, errors = [], []
+    deadline = time.perf_counter() + duration
+
+    def worker():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(response.status)
+            mine.append(time.perf_counter() - started)
+        connection.close()
+        latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"errors under load for {path}: {sorted(set(errors))}")
+    latencies.sort()
+    rate = len(latencies) / elapsed
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return rate, statistics.median(latencies) * 1000, p99 * 1000, len(latencies)
+
+
+# --- queries per request --------------------------------------------------------------------
+
+
+def count_queries(database_url, paths):
+    """{path: number of queries}, measured in a separate process with Django's test client."""
+    code = (
+        "import json, sys, django\n"
+        "django.setup()\n"
+        "from django.db import connection\n"
+        "from django.test import Client\n"
+        "from django.test.utils import CaptureQueriesContext\n"
+        "client = Client(HTTP_HOST='127.0.0.1')\n"
+        "counts = {}\n"
+        "for path in json.loads(sys.argv[1]):\n"
+        "    client.get(path)\n"
+        "    with CaptureQueriesContext(connection) as queries:\n"
+        "        assert client.get(path).status_code == 200, path\n"
+        "    counts[path] = len(queries.captured_queries)\n"
+        "print(json.dumps(counts))\n"
+    )
+    output = subprocess.run(
+        [PYTHON, "-c", code, json.dumps(paths)],
+        env=environment(database_url, API_CACHE_SECONDS=0),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.splitlines()[-1])
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def scenario_paths(count):
+    values = {"last": max(0, count - 100), "detail_id": count // 2 or 1}
+    return [(name, query.format(**values)) for name, query in SCENARIOS]
+
+
+def same_body(ours, textbook):
+    """Equal bytes, but for the textbook URL's own prefix in next/previous."""
+    return ours == textbook.replace(b"/2.3.0/textbook/", b"/2.3.0/")
+
+
+def measure_all(args, database_url, count, port, label):
+    paths = scenario_paths(count)
+    results = {}
+    with Server(database_url, port, API_CACHE_SECONDS=0) as server:
+        for name, query in paths:
+            ours, textbook = f"/2.3.0/spacecraft/{query}", f"/2.3.0/textbook/spacecraft/{query}"
+            body = fetch(port, ours)
+            if not same_body(body, fetch(port, textbook)):
+                raise SystemExit(f"{name}: our answer differs from the textbook one")
+            results[name] = {"bytes": len(body), "path": ours}
+            if not args.no_textbook:
+                results[name]["textbook"] = load(
+                    port, textbook, args.duration, args.connections, server
+                )
+            results[name]["uncached"] = load(port, ours, args.duration, args.connections, server)
+            print(f"  [{label}] {name}: measured uncached", file=sys.stderr)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--records", type=int, default=600)
+    parser.add_argument("--import-records", type=int, default=5000)
+    parser.add_argument("--scale", type=int, default=0, help="also measure with this many")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8150)
+    parser.add_argument(
+        "--scale-database-url",
+        help="a database already holding the --scale catalogue (built by an earlier run)",
+    )
+    parser.add_argument("--no-textbook", action="store_true")
+    parser.add_argument("--workdir", help="where the pages go (default: a temporary directory)")
+    args = parser.parse_args()
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="ll2-bench-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    print(f"database: {database_url.split('@')[-1]}; pages in {workdir}", file=sys.stderr)
+    report = {"machine": machine(), "database": _engine(database_url), "load": _load_tool()}
+
+    # import rate and memory
+    imports = {}
+    for records in sorted({1000, args.import_records}):
+        pages = write_pages(workdir / f"pages-{records}", records)
+        seconds, peak = build(database_url, pages)
+        imports[records] = {"seconds": seconds, "rate": records / seconds, "peak_mb": peak}
+        print(f"  imported {records} in {seconds:.1f} s, peak {peak:.0f} MB", file=sys.stderr)
+    report["import"] = imports
+
+    # requests
+    pages = write_pages(workdir / f"pages-{args.records}", args.records)
+    build(database_url, pages)
+    results = measure_all(args, database_url, args.records, args.port, args.records)
+    with Server(database_url, args.port) as server:
+        for result in results.values():
+            for _ in range(3):
+                fetch(args.port, result["path"])
+            result["cached"] = load(
+                args.port, result["path"], args.duration, args.connections, server
+            )
+        body_file = workdir / "body.json"
+        body_file.write_bytes(fetch(args.port, results["list"]["path"]))
+    print("  measured cached", file=sys.stderr)
+    with Server(
+        database_url, args.port, app="bench.memory_app:application", BENCH_BODY_FILE=body_file
+    ) as server:
+        report["memory"] = load(args.port, "/", args.duration, args.connections, server)
+    paths = [result["path"] for result in results.values()]
+    ours = count_queries(database_url, paths)
+    textbook = count_queries(
+        database_url, [p.replace("/2.3.0/", "/2.3.0/textbook/") for p in paths]
+    )
+    for result in results.values():
+        result["queries"] = ours[result["path"]]
+        result["textbook_queries"] = textbook[result["path"].replace("/2.3.0/", "/2.3.0/textbook/")]
+    report["results"] = {args.records: results}
+
+    if args.scale:
+        scale_url = args.scale_database_url or database_url
+        if not args.scale_database_url:
+            pages = write_pages(workdir / f"pages-{args.scale}", args.scale)
+            seconds, peak = build(scale_url, pages)
+            print(
+                f"  imported {args.scale} in {seconds:.0f} s, peak {peak:.0f} MB", file=sys.stderr
+            )
+            report["import"][args.scale] = {
+                "seconds": seconds,
+                "rate": args.scale / seconds,
+                "peak_mb": peak,
+            }
+        database_url = scale_url
+        args.no_textbook = True
+        scaled = measure_all(args, database_url, args.scale, args.port, args.scale)
+        scaled_paths = [result["path"] for result in scaled.values()]
+        for path, queries in count_queries(database_url, scaled_paths).items():
+            next(r for r in scaled.values() if r["path"] == path)["queries"] = queries
+        report["results"][args.scale] = scaled
+
+    print(render(report, args))
+    (workdir / "report.json").write_text(json.dumps(report, indent=2, default=str))
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    python = platform.python_version()
+    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()}, Python {python}"
+
+
+def _engine(url):
+    return "PostgreSQL" if url.startswith("postgres") else "SQLite"
+
+
+def _load_tool():
+    if shutil.which("wrk") and not os.environ.get("BENCH_PYTHON_LOAD"):
+        return "wrk"
+    return "Python load generator"
+
+
+def _cell(measure):
+    rate, p50, p99, _ = measure
+    return f"{rate:,.0f} r/s ({p50:.1f} / {p99:.1f} ms)"
+
+
+def _cpu(measure):
+    return f"{measure[3]:.2f}"
+
+
+def render(report, args):
+    lines = [
+        f"Machine: {report['machine']}",
+        f"Database: {report['database']}; gunicorn, 2 sync workers; load: {report['load']}, "
+        f"{args.connections} connections, {args.duration} s per figure",
+        "",
+        "Import (manage.py import_ll2, detailed LL2 pages of 100, whole command):",
+    ]
+    for records, figures in sorted(report["import"].items()):
+        lines.append(
+            f"  {records:>7,} spacecraft: {figures['seconds']:.1f} s, "
+            f"{figures['rate']:,.0f} spacecraft/s, peak memory {figures['peak_mb']:.0f} MB"
+        )
+    memory = report["memory"]
+    lines += [
+        "",
+        f"Same bytes from memory (bare WSGI app, same gunicorn): {_cell(memory)}, "
+        f"server CPU {_cpu(memory)} ms/request",
+        "",
+    ]
+    base_count = args.records
+    base = report["results"][base_count]
+    lines += [
+        f"{base_count} spacecraft: requests/s (p50 / p99 latency), and server CPU per request "
+        "(gunicorn + PostgreSQL backends, ms):",
+        "",
+        "| scenario | textbook | ours, uncached | × r/s | CPU textbook → ours | × CPU "
+        "| ours, cached | of memory r/s | cached CPU | queries |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, result in base.items():
+        textbook, ours, cached = result.get("textbook"), result["uncached"], result["cached"]
+        if textbook:
+            speed = f"{ours[0] / textbook[0]:.1f}"
+            cpu = f"{_cpu(textbook)} → {_cpu(ours)}"
+            cpu_ratio = f"{textbook[3] / ours[3]:.1f}" if ours[3] else "-"
+        else:
+            speed, cpu, cpu_ratio = "-", _cpu(ours), "-"
+        lines.append(
+            f"| {name} | {_cell(textbook) if textbook else '-'} | {_cell(ours)} | {speed} "
+            f"| {cpu} | {cpu_ratio} | {_cell(cached)} | {cached[0] / memory[0]:.0%} "
+            f"| {_cpu(cached)} | {result['textbook_queries']} → {result['queries']} |"
+        )
+    for count, results in report["results"].items():
+        if count == base_count:
+            continue
+        lines += [
+            "",
+            f"{count:,} spacecraft, uncached, against {base_count} (ratios of p50 latency and of "
+            "server CPU per request):",
+            "",
+            "| scenario | uncached | p50 × | CPU ms | CPU × | queries |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for name, result in results.items():
+            ours, then = result["uncached"], base[name]["uncached"]
+            lines.append(
+                f"| {name} | {_cell(ours)} | {ours[1] / then[1]:.2f} | {_cpu(ours)} "
+                f"| {ours[3] / then[3]:.2f} | {result['queries']} |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

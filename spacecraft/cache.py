@@ -1,0 +1,306 @@
+"""Response caching and conditional GET for the LL2 API, never stale.
+
+Every write to the catalogue sets a new random stamp on the one
+``CatalogueVersion`` row, in the writer's own transaction: model saves,
+deletes and many-to-many changes through signals (the admin, ``loaddata``,
+the shell), and the bulk importer by calling ``bump()``. A cached response is
+stored under a key made of that stamp and the whole request (scheme, host,
+path, sorted query, ``Accept``), so once a write has committed no instance
+can find an entry made before it: every request reads the current stamp
+from the database (one primary-key lookup) before it looks in the cache.
+Code that writes with ``QuerySet.update()``, ``bulk_create()`` or raw SQL
+sends no signals and must call ``bump()`` itself.
+
+Entries live in a small in-process LRU and, when ``REDIS_URL`` is set, in
+Redis shared by every worker and instance. ``API_CACHE_SECONDS`` is how long
+an entry may be kept; ``0`` turns response caching off. Either way JSON
+answers carry an ``ETag`` and ``If-None-Match`` gets ``304 Not Modified``.
+The browsable API (``?format=api`` or a browser's ``Accept: text/html``) is
+never cached.
+"""
+
+import functools
+import hashlib
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.urls import Resolver404, get_urlconf, resolve
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import urlencode
+
+log = logging.getLogger(__name__)
+
+STAMP_SQL = "SELECT stamp FROM spacecraft_catalogueversion WHERE id = 1"
+# Not catalogue data: writing them must not empty the cache.
+UNVERSIONED_MODELS = {"catalogueversion", "mirrorcheckpoint"}
+
+
+# --- the catalogue stamp ----------------------------------------------------------
+
+
+def current_stamp():
+    """The catalogue's stamp as committed now (0 before the first write).
+
+    On an open persistent connection the query goes straight to the driver:
+    its success is the connection's health check for this request, which
+    saves Django's own (a ``SELECT 1``, a second round trip on every cache
+    hit). A connection found broken is closed and opened again, as Django's
+    check would. When queries are being recorded (tests), Django's cursor is
+    used so that the query is counted.
+    """
+    raw = connection.connection
+    if raw is not None and not connection.queries_logged:
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(STAMP_SQL)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except connection.Database.Error:
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+        else:
+            connection.health_check_done = True
+            return row[0] if row else 0
+    with connection.cursor() as cursor:
+        cursor.execute(STAMP_SQL)
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def bump():
+    """Give the catalogue a new stamp, in the caller's transaction if there is one."""
+    from .models import CatalogueVersion
+
+    stamp = secrets.randbits(62)
+    now = timezone.now()
+    updated = CatalogueVersion.objects.filter(id=1).update(stamp=stamp, changed_at=now)
+    if not updated:
+        try:
+            with transaction.atomic():
+                CatalogueVersion.objects.create(id=1, stamp=stamp, changed_at=now)
+        except IntegrityError:  # created meanwhile by a concurrent writer
+            CatalogueVersion.objects.filter(id=1).update(stamp=stamp, changed_at=now)
+    return stamp
+
+
+def _versioned(sender):
+    meta = getattr(sender, "_meta", None)
+    return (
+        meta is not None
+        and meta.app_label == "spacecraft"
+        and (meta.model_name not in UNVERSIONED_MODELS)
+    )
+
+
+def _on_write(sender, **kwargs):
+    if _versioned(sender):
+        bump()
+
+
+def _on_m2m(sender, action, **kwargs):
+    # ``sender`` is the through model; its app is the catalogue's.
+    if action in ("post_add", "post_remove", "post_clear") and _versioned(sender):
+        bump()
+
+
+def connect_signals():
+    post_save.connect(_on_write, dispatch_uid="spacecraft.cache.post_save")
+    post_delete.connect(_on_write, dispatch_uid="spacecraft.cache.post_delete")
+    m2m_changed.connect(_on_m2m, dispatch_uid="spacecraft.cache.m2m_changed")
+
+
+# --- where entries live ------------------------------------------------------------
+
+
+class LocalStore:
+    """A thread-safe LRU of entries bounded by their total body size."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries = OrderedDict()  # key -> (expires, entry)
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            item = self.entries.get(key)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                self._drop(key)
+                return None
+            self.entries.move_to_end(key)
+            return item[1]
+
+    def set(self, key, entry, seconds):
+        size = len(entry[2])
+        if size > self.max_bytes:
+            return
+        with self.lock:
+            if key in self.entries:
+                self._drop(key)
+            self.entries[key] = (time.monotonic() + seconds, entry)
+            self.size += size
+            while self.size > self.max_bytes:
+                self._drop(next(iter(self.entries)))
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+    def _drop(self, key):
+        _, entry = self.entries.pop(key)
+        self.size -= len(entry[2])
+
+
+class ResponseStore:
+    """The local LRU in front of the shared cache (Redis), if one is configured."""
+
+    def __init__(self):
+        self.local = LocalStore(settings.API_CACHE_LOCAL_BYTES)
+
+    @property
+    def shared(self):
+        alias = settings.API_CACHE_SHARED
+        return caches[alias] if alias else None
+
+    def get(self, key):
+        entry = self.local.get(key)
+        if entry is None and self.shared is not None:
+            try:
+                entry = self.shared.get(key)
+            except Exception:  # an unreachable Redis is a miss, never an error
+                log.warning("shared cache unavailable for get", exc_info=True)
+                return None
+            if entry is not None:
+                self.local.set(key, entry, settings.API_CACHE_SECONDS)
+        return entry
+
+    def set(self, key, entry, seconds):
+        self.local.set(key, entry, seconds)
+        if self.shared is not None:
+            try:
+                self.shared.set(key, entry, seconds)
+            except Exception:
+                log.warning("shared cache unavailable for set", exc_info=True)
+
+    def clear(self):
+        """Forget this process's entries (the shared ones expire, or go with the stamp)."""
+        self.local.clear()
+
+
+store = ResponseStore()
+
+
+# --- the middleware -----------------------------------------------------------------
+
+
+def request_key(request, stamp):
+    """The cache key of a request at a catalogue stamp."""
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    accept = request.META.get("HTTP_ACCEPT", "")
+    raw = "\n".join((request.scheme, request.get_host(), request.path, query, accept))
+    digest = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return f"ll2:response:{stamp}:{digest}"
+
+
+def serves_catalogue(path):
+    """Whether ``path`` goes to a view that answers from the catalogue (``cache_responses``)."""
+    return _serves_catalogue(path, get_urlconf() or settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=4096)
+def _serves_catalogue(path, urlconf):
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return False
+    return bool(getattr(getattr(match.func, "cls", None), "cache_responses", False))
+
+
+def wants_browsable_api(request):
+    fmt = request.GET.get("format")
+    if fmt is not None:
+        return fmt != "json"
+    return "text/html" in request.META.get("HTTP_ACCEPT", "")
+
+
+def make_etag(body):
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def to_entry(response):
+    """(status, headers, body, etag) of a JSON 200, or None if it is not one."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return None
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return None
+    body = response.content
+    headers = [(name, value) for name, value in response.items() if name != "Content-Length"]
+    return (200, headers, body, make_etag(body))
+
+
+def from_entry(entry):
+    status, headers, body, etag = entry
+    response = HttpResponse(body, status=status)
+    for name, value in headers:
+        response[name] = value
+    response["Content-Length"] = str(len(body))
+    response["ETag"] = etag
+    return response
+
+
+class ResponseCacheMiddleware:
+    """Serves repeated API requests from the cache and answers ``If-None-Match``.
+
+    Place it after ``SecurityMiddleware`` (its redirects and headers still
+    apply to cached answers) and before the rest.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method not in ("GET", "HEAD")
+            or not request.path_info.startswith(settings.API_CACHE_PATH_PREFIX)
+            or wants_browsable_api(request)
+            or not serves_catalogue(request.path_info)
+        ):
+            return self.get_response(request)
+        seconds = settings.API_CACHE_SECONDS
+        # A throttled API must count every request, so nothing is served from the cache.
+        if seconds <= 0 or getattr(settings, "API_THROTTLE_ANON", None):
+            response = self.get_response(request)
+            entry = to_entry(response)
+            if entry is None:
+                return response
+            response["ETag"] = entry[3]
+            return get_conditional_response(request, etag=entry[3], response=response)
+        try:
+            key = request_key(request, current_stamp())
+        except DatabaseError:
+            log.warning("catalogue stamp unreadable; not caching", exc_info=True)
+            return self.get_response(request)
+        entry = store.get(key)
+        if entry is None:
+            response = self.get_response(request)
+            entry = to_entry(response)
+            if entry is None:
+                return response
+            store.set(key, entry, seconds)
+        response = from_entry(entry)
+        return get_conditional_response(request, etag=entry[3], response=response)

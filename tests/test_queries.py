@@ -1,0 +1,143 @@
+"""The number of queries is fixed by the representation, never by the rows.
+
+Every row carries the worst case: images with variants, configurations in two
+families whose parents have parents, manufacturers and agencies with countries
+and three images each. The same request is measured over 3 and 60 such rows,
+and with 10 and 100 rows per page.
+"""
+
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from . import factories
+
+URL = "/2.3.0/spacecraft/"
+
+# Statements that read the catalogue: for a list the count and the page, then
+# the rows' nested data in a fixed number of queries (never one per row); the
+# detail page has no count. Asserted exactly.
+DATA_QUERIES = {"normal": 5, "detailed": 6, "detail": 5}
+
+# Per-request statements that read no catalogue data: the response cache's
+# stamp lookup and the read snapshot's transaction control (a SAVEPOINT pair
+# inside the test's transaction). Counted in the totals, which must not change
+# with the number of rows or the page size either.
+OVERHEAD = re.compile(
+    r"^(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|SET TRANSACTION|"
+    r"SELECT stamp FROM spacecraft_catalogueversion)\b"
+)
+
+
+class Count:
+    def __init__(self, queries):
+        statements = [query["sql"] for query in queries]
+        self.total = len(statements)
+        self.data = sum(not OVERHEAD.match(sql) for sql in statements)
+
+    def __eq__(self, other):
+        return (self.total, self.data) == (other.total, other.data)
+
+    def __repr__(self):
+        return f"Count(total={self.total}, data={self.data})"
+
+
+def build(count, first=0):
+    return [factories.rich_spacecraft(f"Craft {n:02d}") for n in range(first, first + count)]
+
+
+def measure(api, path, **params):
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(path, {"format": "json", **params})
+    assert response.status_code == 200, response.content
+    return Count(captured.captured_queries), response.json()
+
+
+def measure_all(api, craft):
+    """Queries per (representation, page size), and the bodies of the 100-row pages."""
+    counts, bodies = {}, {}
+    for mode in ("normal", "detailed"):
+        for limit in (10, 100):
+            counts[mode, limit], body = measure(api, URL, mode=mode, limit=limit)
+            assert len(body["results"]) == min(limit, body["count"])
+        bodies[mode] = body
+    counts["detail"], body = measure(api, f"{URL}{craft.id}/")
+    assert body["id"] == craft.id
+    return counts, bodies
+
+
+def assert_fully_nested(record, detailed):
+    """The rows really carry what the prefetches are for."""
+    assert len(record["image"]["variants"]) == 3
+    config = record["spacecraft_config"]
+    assert len(config["image"]["variants"]) == 2
+    assert len(config["family"]) == 2
+    for family in config["family"]:
+        assert family["parent"] is not None
+        assert family["manufacturer"] is not None
+    if detailed:
+        assert len(config["agency"]["country"]) == 2
+        assert len(config["agency"]["logo"]["variants"]) == 1
+        family = config["family"][0]
+        assert len(family["manufacturer"]["country"]) == 2
+        assert len(family["manufacturer"]["image"]["variants"]) == 2
+        assert family["parent"]["manufacturer"] is not None
+
+
+def test_queries_do_not_grow_with_rows_or_page_size(api, db):
+    few = build(3)
+    with_3, _ = measure_all(api, few[0])
+    assert {key: count.data for key, count in with_3.items()} == {
+        ("normal", 10): DATA_QUERIES["normal"],
+        ("normal", 100): DATA_QUERIES["normal"],
+        ("detailed", 10): DATA_QUERIES["detailed"],
+        ("detailed", 100): DATA_QUERIES["detailed"],
+        "detail": DATA_QUERIES["detail"],
+    }
+    # The page size changes nothing either.
+    assert with_3["normal", 10] == with_3["normal", 100]
+    assert with_3["detailed", 10] == with_3["detailed", 100]
+
+    build(57, first=3)
+    with_60, bodies = measure_all(api, few[0])
+    assert with_60 == with_3
+    for mode, body in bodies.items():
+        assert body["count"] == len(body["results"]) == 60
+        for record in body["results"]:
+            assert_fully_nested(record, detailed=mode == "detailed")
+
+
+def test_page_of_two_costs_what_a_page_of_ten_does(api, db):
+    build(12)
+    for mode in ("normal", "detailed"):
+        two, _ = measure(api, URL, mode=mode, limit=2)
+        ten, _ = measure(api, URL, mode=mode, limit=10)
+        assert two == ten
+        assert ten.data == DATA_QUERIES[mode]
+
+
+def test_filters_search_and_ordering_add_no_queries(api, db):
+    build(12)
+    params = {"search": "craft", "ordering": "-time_docked", "in_space": "false", "limit": 100}
+    for mode in ("normal", "detailed"):
+        plain, _ = measure(api, URL, mode=mode, limit=100)
+        filtered, body = measure(api, URL, mode=mode, **params)
+        assert body["count"] == 12
+        assert filtered == plain
+        assert filtered.data == DATA_QUERIES[mode]
+
+
+def test_empty_page_costs_only_the_count(api, db):
+    build(3)
+    queries, body = measure(api, URL, offset=1000)
+    assert body["results"] == []
+    assert queries.data == 1
+
+
+def test_missing_detail_costs_one_query(api, db):
+    craft = build(1)[0]
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(f"{URL}{craft.id + 1000}/", {"format": "json"})
+    assert response.status_code == 404
+    assert Count(captured.captured_queries).data == 1
