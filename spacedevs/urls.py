@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The OpenAPI document (YAML; ?format=json for JSON) and the docs page,
+    # whose Swagger UI files this server serves itself (drf-spectacular-sidecar).
+    path("2.3.0/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("2.3.0/", include("spacecraft.urls")),
 ]
+
+# Errors Django answers itself (a crash, a bad Host header, too many query
+# parameters) are short JSON bodies, never an HTML page or a traceback.
+handler400 = "rest_framework.exceptions.bad_request"
+handler500 = "rest_framework.exceptions.server_error"

@@ -1,0 +1,327 @@
+"""The OpenAPI document at ``/2.3.0/schema/``, shaped after LL2's official one.
+
+drf-spectacular generates it from the viewsets and serializers. This module
+adds only what cannot be read from them:
+
+- the component names where ours differ from LL2's (``COMPONENT_NAMES``,
+  ``POLYMORPHIC_NAMES``);
+- the list responses as LL2 types them: one of the mode representations,
+  told apart by ``response_mode`` (built from each viewset's
+  ``representations``, the same mapping the view answers with);
+- the few fields LL2's serializers declare differently from what our models
+  imply (``LL2_DECLARATIONS``), so that a client generated from our document
+  has the same types as one generated from LL2's;
+- two corrections where LL2's document does not fit what LL2 sends: each
+  ``response_mode`` has a pattern, so a detailed record matches exactly one
+  branch of a ``oneOf``, and links that may be blank have no ``uri`` format;
+- the ``mode`` and ``format`` parameters and our error answers (400, 404, 405,
+  429), which LL2's document leaves out.
+
+The schema is the same on every database: integer bounds are those of a
+PostgreSQL ``integer`` column, which is what LL2 documents, even where SQLite
+would store more.
+"""
+
+import copy
+
+from drf_spectacular.extensions import (
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
+from rest_framework import serializers
+
+from . import serializers as ll2
+from .views import _mode_order
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+# Serializers whose LL2 component name is not their class name less "Serializer".
+COMPONENT_NAMES = {
+    ll2.SpacecraftDetailedSerializer: "SpacecraftEndpointDetailed",
+}
+
+# The name LL2 gives each endpoint's "one of the modes" component.
+POLYMORPHIC_NAMES = {
+    "SpacecraftViewSet": "PolymorphicSpacecraftEndpoint",
+    "SpacecraftConfigViewSet": "PolymorphicSpacecraftConfigurationEndpoint",
+    "AgencyViewSet": "PolymorphicAgencyEndpoint",
+    "SpacecraftConfigFamilyViewSet": "PolymorphicSpacecraftConfigFamilyEndpoint",
+}
+
+REQUIRED = {"required": True}
+OPTIONAL = {"required": False}
+# Relations we do not model yet: the key is always there, its list always empty.
+NOT_MODELLED = {
+    "schema": {
+        "type": "array",
+        "items": {"type": "object"},
+        "maxItems": 0,
+        "readOnly": True,
+        "description": "Not modelled by this server: always an empty list.",
+    },
+    **REQUIRED,
+}
+
+# Fields that LL2's serializers declare themselves rather than take from the
+# model, and so type differently from what ours would get from our models.
+# Per serializer class (subclasses inherit), per field: schema keys to set,
+# ``required`` to put the field in or out of the required list, or a whole
+# ``schema``.
+LL2_DECLARATIONS = {
+    ll2.SpacecraftNormalSerializer: {"description": REQUIRED, "flights_count": REQUIRED},
+    ll2.SpacecraftDetailedSerializer: {"flights": NOT_MODELLED},
+    ll2.SpacecraftConfigNormalSerializer: {"family": {"nullable": True}},
+    # LL2 sends the parent agency's name, read-only.
+    ll2.AgencyNormalSerializer: {"parent": {"readOnly": True, **REQUIRED}},
+    ll2.AgencyEndpointDetailedSerializer: {
+        "social_media_links": NOT_MODELLED,
+        "launcher_list": NOT_MODELLED,
+    },
+    ll2.AgencyTypeSerializer: {"name": OPTIONAL},
+    ll2.CountrySerializer: {"name": OPTIONAL},
+    ll2.ImageLicenseSerializer: {"name": OPTIONAL},
+    ll2.ImageVariantTypeSerializer: {"name": OPTIONAL},
+}
+
+
+# --- our custom serializer fields ---------------------------------------------
+
+
+class ResponseModeFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "spacecraft.fields.ResponseModeField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        # LL2 writes only the default. The pattern makes the modes' schemas
+        # exclusive, as ``oneOf`` requires: without it a detailed record also
+        # validates as a normal one (it has every normal key).
+        mode = self.target.mode
+        return {"type": "string", "readOnly": True, "default": mode, "pattern": f"^{mode}$"}
+
+
+class DetailURLFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "spacecraft.fields.DetailURLField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "format": "uri", "readOnly": True}
+
+
+class ISODurationFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "spacecraft.fields.ISODurationField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = {"type": "string", "readOnly": True}
+        if self.target.allow_null or _model_field_is_nullable(self.target):
+            schema["nullable"] = True
+        return schema
+
+
+def _model_field_is_nullable(field):
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None:
+        return False
+    return model._meta.get_field(field.source).null
+
+
+# --- error bodies ---------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error: `{"detail": "Not found."}`."""
+
+    detail = serializers.CharField()
+
+
+class ParameterErrorsSerializer(serializers.Serializer):
+    """Each invalid query parameter with its messages: `{"status": ["..."]}`."""
+
+
+class ParameterErrorsSchema(OpenApiSerializerExtension):
+    target_class = ParameterErrorsSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "description": ParameterErrorsSerializer.__doc__,
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "minProperties": 1,
+        }
+
+
+def _error(description, serializer=ErrorSerializer):
+    return OpenApiResponse(response=serializer, description=description)
+
+
+# --- the schema of one operation -----------------------------------------------
+
+
+class LL2AutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, reading LL2 viewsets' own attributes."""
+
+    def get_serializer_name(self, serializer, direction):
+        return COMPONENT_NAMES.get(type(serializer)) or super().get_serializer_name(
+            serializer, direction
+        )
+
+    def get_description(self):
+        if hasattr(self.view, "representations"):
+            return self.view.get_view_description()
+        return super().get_description()
+
+    def get_override_parameters(self):
+        parameters = [
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "api"],
+                description="`json`, or `api` for the browsable API's HTML page.",
+            ),
+            OpenApiParameter(
+                "Retry-After",
+                int,
+                location=OpenApiParameter.HEADER,
+                response=[429],
+                description="Seconds until the next call is allowed.",
+            ),
+            OpenApiParameter(
+                "Allow",
+                str,
+                location=OpenApiParameter.HEADER,
+                response=[405],
+                description="The methods this URL answers: `GET`.",
+            ),
+        ]
+        modes = self._list_modes()
+        if len(modes) > 1:
+            parameters.append(
+                OpenApiParameter(
+                    "mode",
+                    str,
+                    enum=modes,
+                    description=(
+                        f"Level of detail of each record (default `{self._default_mode()}`; "
+                        "an unknown mode answers in the default)."
+                    ),
+                )
+            )
+        return parameters
+
+    def get_response_serializers(self):
+        view = self.view
+        if not hasattr(view, "representations"):
+            return super().get_response_serializers()
+        responses = {200: self._success_serializer()}
+        if getattr(view, "filterset_class", None) is not None:
+            responses[400] = _error(
+                "A filter parameter has an invalid value.", ParameterErrorsSerializer
+            )
+        responses[404] = _error(
+            "No such record (or it does not pass the filters), or an unknown `format`."
+        )
+        responses[405] = _error("A method other than GET or HEAD.")
+        responses[429] = _error("Too many calls: wait `Retry-After` seconds.")
+        return responses
+
+    def _list_modes(self):
+        if getattr(self.view, "action", None) != "list":
+            return []
+        return _mode_order(list(getattr(self.view, "representations", {})))
+
+    def _default_mode(self):
+        return next(iter(self.view.representations))
+
+    def _success_serializer(self):
+        view = self.view
+        representations = view.representations
+        if view.action == "retrieve" and view.detail_mode:
+            return representations[view.detail_mode]
+        if view.action == "list" and len(representations) > 1:
+            return PolymorphicProxySerializer(
+                component_name=POLYMORPHIC_NAMES[type(view).__name__],
+                serializers={mode: representations[mode] for mode in self._list_modes()},
+                resource_type_field_name="response_mode",
+            )
+        return representations[self._default_mode()]
+
+    # --- components --------------------------------------------------------------
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        declared = _declaration(field.parent, field.field_name).get("schema")
+        if declared is not None:
+            return copy.deepcopy(declared)
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        for name, prop in properties.items():
+            _normalise(prop)
+            declaration = _declaration(serializer, name)
+            prop.update(declaration.get("keys", {}))
+            if "required" in declaration:
+                (required.add if declaration["required"] else required.discard)(name)
+        if required:
+            schema["required"] = sorted(required)
+        else:
+            schema.pop("required", None)
+        return schema
+
+
+def _declaration(serializer, field_name):
+    """What ``LL2_DECLARATIONS`` says of a field, the subclass winning."""
+    merged = {}
+    for klass in reversed(type(serializer).__mro__):
+        declaration = dict(LL2_DECLARATIONS.get(klass, {}).get(field_name, {}))
+        if "required" in declaration:
+            merged["required"] = declaration.pop("required")
+        if "schema" in declaration:
+            merged["schema"] = declaration.pop("schema")
+        merged.setdefault("keys", {}).update(declaration)
+    return merged
+
+
+def _normalise(prop):
+    """Write one property as LL2's generator wrote its equivalent.
+
+    - A URL field that may be blank: drf-spectacular writes ``oneOf: [uri,
+      empty string]``, which generated clients turn into a union type. LL2
+      writes ``string`` with ``format: uri``, yet sends ``""`` for a missing
+      link, which that format forbids. We write a plain ``string``: the type
+      LL2 documents, without a format the value may break.
+    - Integers: bounds of a 32-bit column, with no ``int64`` format, whatever
+      range the current database backend would allow.
+    """
+    alternatives = prop.get("oneOf")
+    if (
+        alternatives
+        and len(alternatives) == 2
+        and alternatives[1] == {"type": "string", "maxLength": 0}
+        and alternatives[0].get("format") == "uri"
+    ):
+        del prop["oneOf"]
+        prop.update(alternatives[0])
+        del prop["format"]
+        prop["description"] = 'A URL, or "" when there is none.'
+    if prop.get("type") == "integer":
+        if prop.get("format") == "int64":
+            del prop["format"]
+        if "maximum" in prop:
+            prop["maximum"] = min(prop["maximum"], INT32_MAX)
+        if "minimum" in prop:
+            prop["minimum"] = max(prop["minimum"], INT32_MIN)
+
+
+# --- the whole document ----------------------------------------------------------
+
+
+def postprocess(result, generator, request, public):
+    """Every answer can also come as the browsable API's HTML (``?format=api``)."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content")
+                if content and "application/json" in content:
+                    content.setdefault("text/html", {"schema": {"type": "string"}})
+    return result
