@@ -25,6 +25,10 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest
 
+# The benchmark (not a test; a few minutes): BENCH_ARGS="--database-url postgres://... --scale 100000"
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .

@@ -244,3 +244,50 @@ class Spacecraft(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class MirrorCheckpoint(models.Model):
+    """How far a sync from an LL2-compatible server got (``import_ll2 --from``).
+
+    One row per start URL. It is saved in the same transaction as each stored
+    page, so ``next_url`` is always the first page not yet stored (null once
+    the sync has finished) and ``--resume`` starts exactly there.
+    """
+
+    source_url = models.CharField(max_length=2000, unique=True)
+    next_url = models.TextField(null=True, blank=True)
+    pages = models.IntegerField(default=0)
+    records = models.IntegerField(default=0)
+    count = models.IntegerField(null=True, blank=True)  # as the server last reported it
+    started_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Unix times of the latest calls to this server, so that a run started
+    # right after another one still keeps within the hourly call budget.
+    recent_calls = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.source_url
+
+
+class CatalogueVersion(models.Model):
+    """A stamp that changes with every committed write to the catalogue.
+
+    One row (id 1). Every write sets a new random ``stamp`` in the writer's
+    own transaction (``spacecraft/cache.py``), so cached responses keyed by
+    the stamp are never served once the write is visible, on any instance.
+    Random rather than counted, so a rolled-back write never lets a later one
+    reuse its stamp.
+    """
+
+    stamp = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "catalogue version"
+
+    def __str__(self):
+        return f"catalogue version {self.stamp}"

@@ -6,6 +6,7 @@ on a SQLite file next to the project.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,37 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
+# --- HTTPS, cookies, logins and throttling (README: "Reliability and security") ---
+# Origins (scheme://host) other than this site's own allowed to POST to the admin.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Served over TLS by a proxy (nginx, a load balancer) that passes the Host
+# header and sets X-Forwarded-Proto: requests count as https (so next/previous
+# links say https), plain http is redirected, HSTS is sent and cookies are
+# Secure. Each of these can be turned off on its own.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", BEHIND_TLS_PROXY)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS") or (31_536_000 if BEHIND_TLS_PROXY else 0)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", BEHIND_TLS_PROXY)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", BEHIND_TLS_PROXY)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", BEHIND_TLS_PROXY)
+
+# Admin login: after this many failures from one address or for one user name,
+# further attempts are refused for the rest of the window (0: no limit).
+ADMIN_LOGIN_MAX_FAILURES = int(os.environ.get("ADMIN_LOGIN_MAX_FAILURES") or "5")
+ADMIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("ADMIN_LOGIN_LOCKOUT_SECONDS") or "900")
+
+# API throttling for anonymous clients, as LL2's "15/hour"; off when unset.
+API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "").strip() or None
+if API_THROTTLE_ANON and not re.fullmatch(r"[1-9][0-9]*/[smhd][a-z]*", API_THROTTLE_ANON):
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_ANON={API_THROTTLE_ANON!r} is not '<requests>/<second|minute|hour|day>', "
+        "e.g. '15/hour'."
+    )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -50,17 +82,28 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "spacecraft",
 ]
 
 MIDDLEWARE = [
+    # /healthz answers first: any Host, plain http (spacecraft/health.py).
+    "spacecraft.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files for the admin and the browsable API, served by the app itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Repeated API requests from the cache, ETag and 304 (spacecraft/cache.py).
+    "spacecraft.cache.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "spacecraft.security.AdminLoginRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: one read-only snapshot per API read (spacecraft/snapshot.py).
+    "spacecraft.snapshot.SnapshotReadMiddleware",
 ]
 
 ROOT_URLCONF = "spacedevs.urls"
@@ -85,10 +128,26 @@ WSGI_APPLICATION = "spacedevs.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE") or "60"),
         conn_health_checks=True,
     )
 }
+
+# One slow query must not hold a worker forever: PostgreSQL cancels a statement
+# that runs longer than DB_STATEMENT_TIMEOUT seconds (0: no limit).
+DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT") or "15")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)}"
+    ).strip()
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL: readers never wait for a writer (an import, an admin save) and never
+    # block one. Writers take the write lock when they begin (IMMEDIATE) and
+    # wait up to 20 s for another writer, instead of failing half-way.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL", "transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -107,11 +166,43 @@ USE_TZ = True
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# whitenoise serves what `manage.py collectstatic` gathered, compressed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Before any `collectstatic` (development, tests) whitenoise finds the files in the apps.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not STATIC_ROOT.is_dir()
+
+# --- caching (spacecraft/cache.py; README: "Production") ---
+# Redis shared by every worker and instance when REDIS_URL is set, else each
+# process's own memory. It holds API responses and throttling counts.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "ll2"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a cached API response may be kept (0: no response caching). Never
+# stale: every write to the catalogue changes the cache keys.
+API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS") or "600")
+API_CACHE_PATH_PREFIX = "/2.3.0/"
+# The cache shared by instances (None: only each process's own memory).
+API_CACHE_SHARED = "default" if REDIS_URL else None
+# Each process also keeps the most recently used responses, up to this size.
+API_CACHE_LOCAL_BYTES = int(os.environ.get("API_CACHE_LOCAL_MB") or "64") * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        # DRF's JSONRenderer, byte for byte, with a fast path (spacecraft/rendering.py).
+        "spacecraft.rendering.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [],
@@ -124,6 +215,34 @@ REST_FRAMEWORK = {
         "spacecraft.filters.LL2SearchFilter",
         "spacecraft.filters.StableOrderingFilter",
     ],
+    "DEFAULT_SCHEMA_CLASS": "spacecraft.schema.LL2AutoSchema",
+    # Off unless API_THROTTLE_ANON sets a rate (spacecraft/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["spacecraft.throttling.AnonThrottle"],
+    # Proxies in front of the server whose X-Forwarded-For entry is trusted to
+    # name the client (throttling, admin login limits); 0: REMOTE_ADDR only.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES") or (1 if BEHIND_TLS_PROXY else 0)),
+}
+
+# The OpenAPI document at /2.3.0/schema/ and the docs page at /docs/ (see
+# spacecraft/schema.py). Swagger UI's files come from drf-spectacular-sidecar,
+# served by this server, so the docs page works offline.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LL2 spacecraft replica",
+    "DESCRIPTION": (
+        "A self-hosted, wire-compatible replica of Launch Library 2's 2.3.0 spacecraft "
+        "endpoints. The component schemas are LL2's own; the error answers (400, 404, 405, "
+        "429), which LL2's document leaves out, are documented here too."
+    ),
+    "VERSION": "2.3.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/2.3.0/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "spacecraft.schema.postprocess",
+    ],
 }
 
 # Shown in the browsable API's "Help" section, as LL2 does.
@@ -132,6 +251,6 @@ LL2_DOCS_URL = os.environ.get("LL2_DOCS_URL", "https://ll.thespacedevs.com/docs/
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
