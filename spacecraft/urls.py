@@ -1,8 +1,20 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from . import views
 
-router = DefaultRouter()
+
+class ReadOnlyAPIRootView(APIRootView):
+    """``/2.3.0/``: the list of endpoints, read-only like each of them (``Allow: GET``)."""
+
+    http_method_names = views.LL2ViewSet.http_method_names
+    allowed_methods = ["GET"]
+
+
+class LL2Router(DefaultRouter):
+    APIRootView = ReadOnlyAPIRootView
+
+
+router = LL2Router()
 router.register("spacecraft", views.SpacecraftViewSet, basename="spacecraft")
 router.register(
     "spacecraft_configurations", views.SpacecraftConfigViewSet, basename="spacecraftconfig"

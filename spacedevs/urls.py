@@ -2,12 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+READ = ["get", "head"]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # The OpenAPI document (YAML; ?format=json for JSON) and the docs page,
     # whose Swagger UI files this server serves itself (drf-spectacular-sidecar).
-    path("2.3.0/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Read-only like the API: OPTIONS and the rest are a 405, not a crash of the docs page.
+    path("2.3.0/schema/", SpectacularAPIView.as_view(http_method_names=READ), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=READ),
+        name="docs",
+    ),
     path("2.3.0/", include("spacecraft.urls")),
 ]
 

@@ -83,6 +83,24 @@ def test_other_methods_are_405_allowing_get(api, craft, method, on_detail):
     assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_the_api_root_is_read_only_too(api, db, method):
+    response = getattr(api, method)("/2.3.0/?format=json")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    root = api.get("/2.3.0/?format=json").json()
+    assert root["spacecraft"] == "http://testserver/2.3.0/spacecraft/?format=json"
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("path", ["/2.3.0/schema/", "/docs/"])
+def test_the_schema_and_docs_pages_answer_other_methods_with_a_405(api, db, method, path):
+    # OPTIONS on the docs page used to crash (no template for it): a 500.
+    response = getattr(api, method)(path)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+
+
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
 def test_writes_with_a_json_body_are_405_and_change_nothing(api, craft, method):
     payload = {"name": "Hijacked", "flights_count": 99}
