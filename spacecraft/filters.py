@@ -27,9 +27,28 @@ class IntegerFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class TextFilter(django_filters.CharFilter):
+    """A text filter (``name``, ``description__contains``...) that long input cannot break.
+
+    No text column holds more than ``max_length`` characters, so a longer value
+    matches nothing, and is answered so without a query: SQLite refuses a
+    ``LIKE`` pattern of over 50,000 bytes. (A NUL character is a 400 naming the
+    parameter, from the form field.)
+    """
+
+    max_length = 2048
+
+    def filter(self, queryset, value):
+        if value and len(value) > self.max_length:
+            return queryset.none()
+        return super().filter(queryset, value)
+
+
 class LL2FilterSet(django_filters.rest_framework.FilterSet):
     FILTER_DEFAULTS = {
         **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
+        model_fields.CharField: {"filter_class": TextFilter},
+        model_fields.TextField: {"filter_class": TextFilter},
         **{
             field: {"filter_class": IntegerFilter}
             for field in (

@@ -66,6 +66,9 @@ NUMBERS = ["-1", "0", "-0", *HUGE, *NOT_NUMBERS, *LENIENT]
 TEXTS = [
     "",
     "x" * 10_000,
+    # Over SQLite's 50,000-byte LIKE pattern once escaped, or once UTF-8 encoded.
+    "_" * 25_001,
+    "🚀" * 12_600,
     "🚀🛰️👩‍🚀",
     "מעבורת חלל",
     "مركبة فضائية",
@@ -367,7 +370,7 @@ def test_overlong_request_lines_never_give_a_5xx(server, length):
 
 def test_a_raw_nul_byte_in_the_request_line_is_refused_not_a_5xx(server):
     status, _, _ = raw_get(server, b"/2.3.0/spacecraft/?search=a\x00b&format=json")
-    assert status < 500
+    assert status == 400
 
 
 def test_many_headers_and_a_bad_host_are_not_a_5xx(server):
