@@ -62,6 +62,8 @@ class Settings:
     retry_delay: float = 10.0  # the first backoff; it doubles on each retry
     max_retry_delay: float = 600.0
     retry_after_margin: float = 5.0  # added to what Retry-After asks
+    # A longer Retry-After (LL2's budget is hourly) stops the sync, to be resumed later.
+    max_retry_after: float = 7200.0
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
 
@@ -238,11 +240,20 @@ class Client:
             raise Fault(f"a broken connection ({_describe(error)})") from None
 
     def _read(self, response, deadline):
+        """The whole body, by ``deadline``: a server that trickles it out cannot hold us longer.
+
+        ``read1`` returns what has arrived (``read(n)`` waits for all ``n``
+        bytes), and each wait on the socket is bounded by the time left.
+        """
         chunks = []
+        sock = getattr(getattr(response.fp, "raw", None), "_sock", None)
         while True:
-            if time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise Fault(f"no complete answer within {_seconds(self.settings.timeout)}")
-            chunk = response.read(65536)
+            if sock is not None:
+                sock.settimeout(left)
+            chunk = response.read1(65536)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -474,6 +485,11 @@ class Sync:
                 if attempt == attempts:
                     raise self._stop(
                         f"giving up on {url} after {attempts} attempts; the last one got {error}"
+                    ) from None
+                if error.retry_after is not None and error.retry_after > settings.max_retry_after:
+                    raise self._stop(
+                        f"{url} got {error}: a wait of {_seconds(error.retry_after)}, longer "
+                        f"than the {_seconds(settings.max_retry_after)} a sync waits"
                     ) from None
                 self.result.retries += 1
                 if error.retry_after is not None:

@@ -418,7 +418,8 @@ class Fault:
     kinds: ``429`` (with ``retry_after``), ``502`` (an HTML page), ``html``
     (an HTML page with status 200), ``truncated`` (Content-Length says more
     than is sent), ``invalid`` (half the JSON, no Content-Length), ``slow``
-    (answers after ``delay`` seconds), ``status`` (``status`` with a JSON
+    (answers after ``delay`` seconds), ``trickle`` (sends the body a byte
+    every ``delay`` seconds), ``status`` (``status`` with a JSON
     ``detail``), ``loop`` (``next`` points back to the same page).
     """
 
@@ -587,6 +588,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, body[: len(body) // 2], length=False)
             if kind == "slow":
                 time.sleep(fault.delay)
+            if kind == "trickle":
+                return self._send(200, body, trickle=fault.delay)
             self._send(200, body, compress=fake.gzip)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to answer
@@ -600,6 +603,7 @@ class _Handler(BaseHTTPRequestHandler):
         cut=None,
         length=True,
         compress=False,
+        trickle=0.0,
     ):
         if compress and "gzip" in self.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body)
@@ -611,5 +615,11 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
+        if trickle:
+            for index in range(len(body)):
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+                time.sleep(trickle)
+            return
         self.wfile.write(body if cut is None else body[:cut])
         self.wfile.flush()

@@ -302,6 +302,33 @@ def test_a_slow_answer_times_out_and_is_retried(db, fake):
     assert Spacecraft.objects.count() == 23
 
 
+def test_a_body_trickled_out_cannot_hold_a_call_past_its_timeout(db, fake):
+    # A byte every 0.05 s: each read gets something, so only a deadline on
+    # the whole call (not one per read) stops it. The page is ~10 KB: minutes.
+    fake.fail("trickle", offset=5, delay=0.05)
+
+    output = sync(fake.url, timeout=0.5)
+
+    trickled, retried = arrivals(fake.hits, 5)
+    assert 0.5 <= retried - trickled < 1.5
+    assert "got no complete answer within 0.50s" in output
+    assert Spacecraft.objects.count() == 23
+
+
+def test_a_retry_after_beyond_the_longest_wait_stops_with_a_resume_hint(db, fake):
+    fake.fail("429", offset=5, retry_after="86400")
+
+    with pytest.raises(CommandError) as stopped:
+        sync(fake.url, max_retry_after=60)
+
+    message = str(stopped.value)
+    assert "got HTTP 429 Too Many Requests (Retry-After: 86400)" in message
+    assert "a wait of 24h 00m, longer than the 1m 00s a sync waits" in message
+    assert "--resume" in message
+    assert offsets(fake.hits) == [0, 5]  # stopped at once, no retry spent
+    assert Spacecraft.objects.count() == 5
+
+
 def test_connection_errors_are_retried_then_reported(db):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
