@@ -19,7 +19,7 @@ install-dev: $(BIN)/python
 
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py loaddata ll2_seed
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_seed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-dev

@@ -1,10 +1,13 @@
 """Normal mode reproduces LL2's captured pages record for record, key for key."""
 
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 
 from spacecraft.importer import import_document
+from spacecraft.models import Spacecraft
 
 from .conftest import load_seed
 
@@ -41,3 +44,22 @@ def test_fixture_serves_the_twenty_seed_spacecraft(seeded, api):
     assert body["count"] == 20
     seed_ids = {r["id"] for name in ("ll", "lldev") for r in load_seed(name)["results"]}
     assert {record["id"] for record in body["results"]} == seed_ids
+
+
+def test_load_seed_fills_an_empty_catalogue_and_then_keeps_what_is_stored(db, api):
+    out = io.StringIO()
+    call_command("load_seed", stdout=out)
+    assert "Loaded the seed data: 20 spacecraft." in out.getvalue()
+    assert api.get("/2.3.0/spacecraft/").json()["count"] == 20
+
+    # An admin edit, then `make run` again: the edit stays.
+    craft = Spacecraft.objects.order_by("id").first()
+    craft.name = "Edited by hand"
+    craft.save()
+    out = io.StringIO()
+    call_command("load_seed", stdout=out)
+
+    assert "The catalogue has 20 spacecraft: seed data not loaded." in out.getvalue()
+    craft.refresh_from_db()
+    assert craft.name == "Edited by hand"
+    assert api.get(f"/2.3.0/spacecraft/{craft.id}/").json()["name"] == "Edited by hand"
