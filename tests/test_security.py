@@ -71,8 +71,11 @@ def test_check_deploy_warns_without_the_tls_proxy_settings():
 def test_without_a_secret_key_and_debug_off_the_settings_refuse_to_start():
     env = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
     result = manage("check", **env)
-    assert result.returncode != 0
-    assert "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off" in result.stderr
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Configuration error: SECRET_KEY must be set when DEBUG is off "
+        "(set DEBUG=1 for local development).\n"
+    )
 
 
 def test_debug_is_off_unless_asked_for():
