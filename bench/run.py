@@ -52,6 +52,8 @@ from bench.dataset import write_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# The shared cache the servers use (--redis-url); None: each process's own memory.
+REDIS = {"url": None}
 
 SCENARIOS = [
     # name, path and query below /2.3.0/spacecraft/ ("{last}": the last page's offset)
@@ -101,6 +103,9 @@ def environment(database_url, **extra):
         WEB_CONCURRENCY=env.get("WEB_CONCURRENCY") or "2",
     )
     env.pop("REDIS_URL", None)
+    if REDIS["url"]:
+        env["REDIS_URL"] = REDIS["url"]
+        env["CACHE_KEY_PREFIX"] = f"ll2-bench-{os.getpid()}"
     env.update({key: str(value) for key, value in extra.items()})
     return env
 
@@ -361,14 +366,25 @@ def main():
         "--scale-database-url",
         help="a database already holding the --scale catalogue (built by an earlier run)",
     )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL"),
+        help="Redis shared by the gunicorn workers, as in production (default: none)",
+    )
     parser.add_argument("--no-textbook", action="store_true")
     parser.add_argument("--workdir", help="where the pages go (default: a temporary directory)")
     args = parser.parse_args()
+    REDIS["url"] = args.redis_url
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="ll2-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     print(f"database: {database_url.split('@')[-1]}; pages in {workdir}", file=sys.stderr)
-    report = {"machine": machine(), "database": _engine(database_url), "load": _load_tool()}
+    report = {
+        "machine": machine(),
+        "database": _engine(database_url),
+        "cache": "Redis and each worker's memory" if args.redis_url else "each worker's memory",
+        "load": _load_tool(),
+    }
 
     # import rate and memory
     imports = {}
@@ -476,7 +492,8 @@ def _cpu(measure):
 def render(report, args):
     lines = [
         f"Machine: {report['machine']}",
-        f"Database: {report['database']}; gunicorn, 2 sync workers; load: {report['load']}, "
+        f"Database: {report['database']}; cache: {report['cache']}; gunicorn, 2 sync workers; "
+        f"load: {report['load']}, "
         f"{args.connections} connections, {args.duration} s per figure",
         "",
         "Import (manage.py import_ll2, detailed LL2 pages of 100, whole command):",
