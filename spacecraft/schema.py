@@ -15,7 +15,7 @@ adds only what cannot be read from them:
   ``response_mode`` has a pattern, so a detailed record matches exactly one
   branch of a ``oneOf``, and links that may be blank have no ``uri`` format;
 - the ``mode`` and ``format`` parameters and our error answers (400, 404, 405,
-  429), which LL2's document leaves out.
+  406, 429), which LL2's document leaves out.
 
 The schema is the same on every database: integer bounds are those of a
 PostgreSQL ``integer`` column, which is what LL2 documents, even where SQLite
@@ -149,6 +149,27 @@ class ParameterErrorsSchema(OpenApiSerializerExtension):
         }
 
 
+class RefusedSerializer(serializers.Serializer):
+    """A request Django refuses before the API sees it (more than 1,000 query parameters, a
+    `Host` not in `ALLOWED_HOSTS`): `{"error": "Bad Request (400)"}`."""
+
+    error = serializers.CharField()
+
+
+def _bad_request(with_filters):
+    """The 400 body: a filter's errors (endpoints with filters) or Django's own refusal."""
+    if not with_filters:
+        return _error("Django refused the request.", RefusedSerializer)
+    return _error(
+        "A filter parameter has an invalid value, or Django refused the request.",
+        PolymorphicProxySerializer(
+            component_name="BadRequest",
+            serializers=[ParameterErrorsSerializer, RefusedSerializer],
+            resource_type_field_name=None,
+        ),
+    )
+
+
 def _error(description, serializer=ErrorSerializer):
     return OpenApiResponse(response=serializer, description=description)
 
@@ -212,14 +233,15 @@ class LL2AutoSchema(AutoSchema):
         if not hasattr(view, "representations"):
             return super().get_response_serializers()
         responses = {200: self._success_serializer()}
-        if getattr(view, "filterset_class", None) is not None:
-            responses[400] = _error(
-                "A filter parameter has an invalid value.", ParameterErrorsSerializer
-            )
+        responses[400] = _bad_request(getattr(view, "filterset_class", None) is not None)
         responses[404] = _error(
             "No such record (or it does not pass the filters), or an unknown `format`."
         )
         responses[405] = _error("A method other than GET or HEAD.")
+        responses[406] = _error(
+            "The `Accept` header names no format this server writes (JSON, or the browsable "
+            "API's HTML)."
+        )
         responses[429] = _error("Too many calls: wait `Retry-After` seconds.")
         return responses
 

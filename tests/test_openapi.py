@@ -45,7 +45,7 @@ NOT_MODELLED = {
 }
 
 # Our own components: the bodies of our error answers.
-OUR_COMPONENTS = {"Error", "ParameterErrors"}
+OUR_COMPONENTS = {"BadRequest", "Error", "ParameterErrors", "Refused"}
 
 # The agencies' launch and landing statistics are not modelled, so the
 # detailed agency has none of these keys.
@@ -379,19 +379,29 @@ def json_body_ref(response):
 
 
 def test_error_answers_are_documented_with_a_body(ours):
+    # A detail URL applies its list's filters too (?status=abc is a 400 there as well).
+    filters = {"in_space", "status", "agency", "manufacturer", "featured"}
+    filtered = {
+        path
+        for path, _method, operation in operations(ours)
+        if filters & set(parameters(operation))
+    }
     for path, _method, operation in operations(ours):
         responses = operation["responses"]
-        for code in ("404", "405", "429"):
+        for code in ("404", "405", "406", "429"):
             assert json_body_ref(responses[code]) == "Error", (path, code)
             assert responses[code]["description"]
         assert "Retry-After" in responses["429"]["headers"]
         assert "Allow" in responses["405"]["headers"]
-        filters = {"in_space", "status", "agency", "manufacturer", "featured"}
-        if filters & set(parameters(operation)):
-            assert json_body_ref(responses["400"]) == "ParameterErrors", path
+        expected = "BadRequest" if path.replace("{id}/", "") in filtered else "Refused"
+        assert json_body_ref(responses["400"]) == expected, path
     error = components(ours)["Error"]
     assert error["properties"] == {"detail": {"type": "string"}}
     assert error["required"] == ["detail"]
+    assert [ref_name(one["$ref"]) for one in components(ours)["BadRequest"]["oneOf"]] == [
+        "ParameterErrors",
+        "Refused",
+    ]
 
 
 def validator(document, name):
@@ -440,9 +450,20 @@ def test_real_error_answers_match_the_document(api, ours):
         "Error": api.get("/2.3.0/spacecraft/999999/", {"format": "json"}),
     }
     not_allowed = api.post("/2.3.0/spacecraft/?format=json")
+    not_acceptable = api.get("/2.3.0/spacecraft/", HTTP_ACCEPT="application/xml")
+    too_many = api.get("/2.3.0/spacecraft/", {f"p{n}": "1" for n in range(1001)})
+    refused = api.get("/2.3.0/config/spacecraft_statuses/", HTTP_HOST="attacker.example")
     assert (answers["ParameterErrors"].status_code, answers["Error"].status_code) == (400, 404)
-    assert not_allowed.status_code == 405
-    for name, response in [*answers.items(), ("Error", not_allowed)]:
+    assert (not_allowed.status_code, not_acceptable.status_code) == (405, 406)
+    assert (too_many.status_code, refused.status_code) == (400, 400)
+    for name, response in [
+        *answers.items(),
+        ("Error", not_allowed),
+        ("Error", not_acceptable),
+        ("BadRequest", answers["ParameterErrors"]),
+        ("BadRequest", too_many),
+        ("Refused", refused),
+    ]:
         errors = list(validator(ours, name).iter_errors(response.json()))
         assert errors == [], (name, response.json())
 
