@@ -142,15 +142,7 @@ class AgencyAdmin(CatalogueAdmin):
 
 # --- configurations -------------------------------------------------------------------
 
-LAUNCH_STATS = (
-    "spacecraft_flown",
-    "total_launch_count",
-    "successful_launches",
-    "failed_launches",
-    "attempted_landings",
-    "successful_landings",
-    "failed_landings",
-)
+LAUNCH_STATS = tuple(models.LAUNCH_STATS)
 
 
 @admin.register(models.SpacecraftConfigFamily)

@@ -156,6 +156,10 @@ class LaunchStats(models.Model):
         abstract = True
 
 
+# Their names, in LL2's key order, for the serializers, the admin and the importer.
+LAUNCH_STATS = [field.name for field in LaunchStats._meta.local_fields]
+
+
 class SpacecraftConfigFamily(LaunchStats):
     id = models.AutoField(primary_key=True)
     name = models.CharField(max_length=200, db_index=True)

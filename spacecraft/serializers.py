@@ -124,15 +124,7 @@ class AgencyNormalSerializer(AgencyMiniSerializer):
 
 # --- configuration families --------------------------------------------------
 
-LAUNCH_STATS = [
-    "spacecraft_flown",
-    "total_launch_count",
-    "successful_launches",
-    "failed_launches",
-    "attempted_landings",
-    "successful_landings",
-    "failed_landings",
-]
+LAUNCH_STATS = models.LAUNCH_STATS
 
 
 class SpacecraftConfigFamilyMiniSerializer(serializers.ModelSerializer):
