@@ -1,9 +1,12 @@
+import gc
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from spacecraft import mirror
 from spacecraft.importer import WRITE_ORDER, ImportFailure, Tally, import_path
+
+GC_THRESHOLD = 10_000  # allocations between runs of the cyclic garbage collector
 
 
 def summary_lines(tallies):
@@ -63,17 +66,26 @@ class Command(BaseCommand):
             raise CommandError("give one or more PATHs to import, or --from URL to mirror a server")
         tallies, failed = {}, []
         progress = Progress(self.stdout, len(paths), options["verbosity"] == 1)
-        for done, path in enumerate(paths, 1):
-            try:
-                import_path(path, tallies)
-            except ImportFailure as error:
-                failed.append(path)
-                progress.close()
-                self.stderr.write(f"{path}: {error} (nothing from this file was saved)")
-            else:
-                if options["verbosity"] > 1:
-                    self.stdout.write(f"{path}: imported")
-            progress.update(done, tallies)
+        # A page makes a few hundred thousand objects, all freed by reference
+        # counting; at the default threshold (700 allocations) the cyclic
+        # collector runs hundreds of times a page for nothing, about a tenth
+        # of the import's time. It still runs, just less often.
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], GC_THRESHOLD), *thresholds[1:])
+        try:
+            for done, path in enumerate(paths, 1):
+                try:
+                    import_path(path, tallies)
+                except ImportFailure as error:
+                    failed.append(path)
+                    progress.close()
+                    self.stderr.write(f"{path}: {error} (nothing from this file was saved)")
+                else:
+                    if options["verbosity"] > 1:
+                        self.stdout.write(f"{path}: imported")
+                progress.update(done, tallies)
+        finally:
+            gc.set_threshold(*thresholds)
         progress.close()
         if options["verbosity"] > 0:
             for line in summary_lines(tallies):
