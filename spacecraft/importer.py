@@ -1010,6 +1010,38 @@ def import_document(document, tallies=None):
     return tallies
 
 
+# Rows written by one command after which PostgreSQL's statistics are refreshed.
+ANALYZE_AFTER = 1000
+
+
+def refresh_statistics(tallies):
+    """After a large import, ``ANALYZE`` the catalogue's tables (PostgreSQL); whether it did.
+
+    The planner picks its joins from table statistics. Autovacuum refreshes
+    them a while after a bulk load (never, where it is turned off); until
+    then it plans a page of 100 rows as if the tables were still small or
+    empty, e.g. reading every image variant instead of the hundred it needs.
+    """
+    written = sum(tally.created + tally.updated for tally in tallies.values())
+    if connection.vendor != "postgresql" or written < ANALYZE_AFTER:
+        return False
+    tables = sorted(
+        {model._meta.db_table for model in _catalogue_models()}
+        | {
+            relation.remote_field.through._meta.db_table
+            for model in _catalogue_models()
+            for relation in model._meta.local_many_to_many
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+    return True
+
+
+def _catalogue_models():
+    return [KINDS[name].model for name in WRITE_ORDER]
+
+
 def import_text(text, tallies=None):
     return import_document(load_document(text), tallies)
 

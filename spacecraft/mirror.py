@@ -39,7 +39,14 @@ from django.core.management.base import CommandError, OutputWrapper
 from django.db import transaction
 from django.utils import timezone
 
-from .importer import WRITE_ORDER, ImportFailure, Tally, import_document, load_document
+from .importer import (
+    WRITE_ORDER,
+    ImportFailure,
+    Tally,
+    import_document,
+    load_document,
+    refresh_statistics,
+)
 from .models import MirrorCheckpoint
 
 TOKEN_ENV = "LL2_API_TOKEN"
@@ -431,6 +438,7 @@ class Sync:
             )
         self.result.finished = True
         self.result.seconds = clock() - started
+        refresh_statistics(self.result.tallies)
         self._summary()
         return self.result
 

@@ -739,3 +739,33 @@ def test_command_line_exit_codes_and_messages(cli_database, tmp_path):
     assert again.returncode == 0, again.stderr
     assert again.stderr == ""
     assert "spacecraft: 0 created, 0 updated, 10 unchanged" in again.stdout
+
+
+# --- statistics after a large import -------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE is PostgreSQL's")
+def test_a_large_import_refreshes_the_planner_statistics_once(db, tmp_path, monkeypatch):
+    from spacecraft import importer
+
+    from .fake_ll2 import detailed_records
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 10)
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(detailed_records(12)), encoding="utf-8")
+
+    with CaptureQueriesContext(connection) as queries:
+        call_command("import_ll2", str(path), verbosity=0)
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert len(analyzed) == 1
+    for table in (
+        "spacecraft_spacecraft",
+        "spacecraft_imagevariant",
+        "spacecraft_agency_countries",
+    ):
+        assert f'"{table}"' in analyzed[0]
+
+    # The same file again writes nothing: no statistics to refresh.
+    with CaptureQueriesContext(connection) as queries:
+        call_command("import_ll2", str(path), verbosity=0)
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]

@@ -4,7 +4,13 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from spacecraft import mirror
-from spacecraft.importer import WRITE_ORDER, ImportFailure, Tally, import_path
+from spacecraft.importer import (
+    WRITE_ORDER,
+    ImportFailure,
+    Tally,
+    import_path,
+    refresh_statistics,
+)
 
 GC_THRESHOLD = 10_000  # allocations between runs of the cyclic garbage collector
 
@@ -87,6 +93,7 @@ class Command(BaseCommand):
         finally:
             gc.set_threshold(*thresholds)
         progress.close()
+        refresh_statistics(tallies)
         if options["verbosity"] > 0:
             for line in summary_lines(tallies):
                 self.stdout.write(line)
