@@ -226,18 +226,7 @@ class Kind:
 
 
 def _stats():
-    return tuple(
-        Scalar(name, _count, nullable=True)
-        for name in (
-            "spacecraft_flown",
-            "total_launch_count",
-            "successful_launches",
-            "failed_launches",
-            "attempted_landings",
-            "successful_landings",
-            "failed_landings",
-        )
-    )
+    return tuple(Scalar(name, _count, nullable=True) for name in models.LAUNCH_STATS)
 
 
 KINDS = {
