@@ -5,7 +5,8 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+LL2 = Path(__file__).resolve().parent.parent / "fixtures" / "ll2"
+SEEDS = LL2 / "seeds"
 SEED_FILES = {
     "ll": SEEDS / "ll-spacecraft-offset120-ordering-mission_ends_count.json",
     "lldev": SEEDS / "lldev-spacecraft-offset10-ordering-time_docked.json",

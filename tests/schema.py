@@ -31,10 +31,11 @@ empty (LL2 sends ``""`` for a blank URL field such as ``wiki_link``).
 
 import functools
 import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker
+
+from .conftest import LL2
 
 # The agency's launch and landing statistics, which our catalogue does not
 # keep: our detailed agency leaves these keys of LL2's out (none is required).
@@ -56,12 +57,7 @@ AGENCY_STATISTICS = [
     "attempted_landings_payload",
 ]
 
-SCHEMA_FILE = (
-    Path(__file__).resolve().parent.parent.parent
-    / "shared"
-    / "ll2-schema"
-    / "ll2-2.3.0-spacecraft-subset.openapi.json"
-)
+SCHEMA_FILE = LL2 / "schema" / "ll2-2.3.0-spacecraft-subset.openapi.json"
 COMPONENT_REF = "#/components/schemas/"
 DROPPED = {"discriminator", "example", "xml", "externalDocs", "nullable"}
 SCHEMA_VALUED = {"items", "not", "additionalProperties"}

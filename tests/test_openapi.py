@@ -11,7 +11,6 @@ docs page at /docs/ loads nothing from outside this server.
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import yaml
@@ -21,15 +20,10 @@ from django.test import Client
 from django.urls import reverse
 from jsonschema import Draft7Validator
 
-from .conftest import SEED_FILES
+from .conftest import LL2, SEED_FILES
 from .schema import AGENCY_STATISTICS
 
-OFFICIAL_FILE = (
-    Path(__file__).resolve().parent.parent.parent
-    / "shared"
-    / "ll2-schema"
-    / "ll2-2.3.0-spacecraft-subset.openapi.json"
-)
+OFFICIAL_FILE = LL2 / "schema" / "ll2-2.3.0-spacecraft-subset.openapi.json"
 
 # Spacecraft flights are not modelled: their endpoint is not served.
 NOT_SERVED_PATHS = {"/2.3.0/spacecraft_flights/", "/2.3.0/spacecraft_flights/{id}/"}
