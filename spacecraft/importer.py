@@ -120,6 +120,24 @@ def _date(value):
         raise Invalid(f"not a YYYY-MM-DD date: {_short(value)}") from None
 
 
+# LL2's form: ``2024-10-14T16:06:00Z``, seconds' fractions and offsets allowed.
+DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _date_time(value):
+    """An ISO 8601 date and time with its time zone, as an aware datetime."""
+    if not isinstance(value, str):
+        raise Invalid(f"expected a date and time string, got {_json_type(value)}")
+    try:
+        if not DATE_TIME.fullmatch(value):
+            raise ValueError
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"not an ISO 8601 date and time with a time zone: {_short(value)}") from None
+
+
 def parse_duration(value):
     """An ISO 8601 duration as a timedelta; years, months and negatives are refused."""
     if not isinstance(value, str):
@@ -267,7 +285,9 @@ def converter(model_field):
         return _number
     if isinstance(model_field, dj.DurationField):
         return parse_duration
-    if isinstance(model_field, dj.DateField) and not isinstance(model_field, dj.DateTimeField):
+    if isinstance(model_field, dj.DateTimeField):
+        return _date_time
+    if isinstance(model_field, dj.DateField):
         return _date
     if type(model_field) in (dj.IntegerField, dj.PositiveIntegerField):
         lower = _lower_bound(model_field)
