@@ -144,23 +144,23 @@ def stored_keys(serializer_class):
 def union_of_keys(serializer_classes):
     """The stored keys of several forms of one model, each once, in first-seen order.
 
-    A key two forms read differently (another source or kind) is a mistake in
-    the declaration, and refused.
+    A key two forms read differently (another source, or another kind of
+    relation or target) is a mistake in the declaration, and refused.
     """
     merged = {}
     for serializer_class in serializer_classes:
         for key in stored_keys(serializer_class):
             seen = merged.setdefault(key.name, key)
-            if (seen.reads, seen.model_field, model_of(seen.nested) if seen.nested else None) != (
-                key.reads,
-                key.model_field,
-                model_of(key.nested) if key.nested else None,
-            ):
+            if _reading(seen) != _reading(key):
                 raise UndeclaredShape(
                     f"{model_of(serializer_class).__name__} key {key.name!r} reads "
                     f"{seen.source} in one form and {key.source} in another"
                 )
     return list(merged.values())
+
+
+def _reading(key):
+    return key.reads, key.model_field, model_of(key.nested) if key.nested else None
 
 
 def write_order(model_list):

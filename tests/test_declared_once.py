@@ -365,6 +365,18 @@ def test_write_order_puts_every_kind_after_those_it_points_at():
                 assert position[before] < position[after], (before, after)
 
 
+def test_write_order_sorts_models_given_in_any_order():
+    given = [kind.model for kind in importer.KINDS.values()][::-1]
+    order = shape.write_order(given)
+    assert sorted(order, key=str) == sorted(given, key=str)
+    position = {model: index for index, model in enumerate(order)}
+    for model in order:
+        for field in model._meta.get_fields():
+            target = field.related_model
+            if field.concrete and field.is_relation and target in position and target is not model:
+                assert position[target] < position[model], (target, model)
+
+
 # --- the DRF path's joins -----------------------------------------------------------------
 
 
