@@ -19,12 +19,14 @@ reads:
 - ``BACK_REFERENCE``: a list of other records that point at this one (an
   agency's configurations): written by those records' own foreign key, not
   by this one;
-- ``COMPUTED``: nothing stored (``response_mode``, ``url``, method fields).
+- ``COMPUTED``: nothing stored (``response_mode``, ``url``, method fields, a
+  model property).
 """
 
 import functools
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from rest_framework import serializers as drf
 
@@ -101,7 +103,10 @@ def _key(model, name, field):
     if len(field.source_attrs) != 1:
         raise UndeclaredShape(f"{where}: source {field.source!r} is not one model attribute")
     source = field.source_attrs[0]
-    model_field = model._meta.pk if source == "pk" else model._meta.get_field(source)
+    try:
+        model_field = model._meta.pk if source == "pk" else model._meta.get_field(source)
+    except FieldDoesNotExist:  # a property or method of the model: nothing stored
+        return Key(name, COMPUTED, field)
     if isinstance(field, drf.ListSerializer):
         return Key(name, _to_many(model_field, where), field, model_field, type(field.child))
     if isinstance(field, drf.ModelSerializer):

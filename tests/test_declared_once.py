@@ -134,6 +134,32 @@ def test_the_not_stored_keys_are_real_keys():
         assert key in serializer_keys(names[component]), (component, key)
 
 
+def reads(serializer_class):
+    return {key.name: key.reads for key in shape.keys(serializer_class)}
+
+
+class StatusWithLabel(serializers.SpacecraftStatusSerializer):
+    label = drf.CharField(source="__str__")
+
+    class Meta(serializers.SpacecraftStatusSerializer.Meta):
+        fields = [*serializers.SpacecraftStatusSerializer.Meta.fields, "label"]
+
+
+def test_what_each_kind_of_key_reads():
+    spacecraft = reads(serializers.SpacecraftDetailedSerializer)
+    assert spacecraft["response_mode"] == spacecraft["url"] == shape.COMPUTED
+    assert spacecraft["flights"] == shape.COMPUTED  # a method field
+    assert spacecraft["id"] == spacecraft["time_in_space"] == shape.COLUMN
+    assert spacecraft["image"] == spacecraft["spacecraft_config"] == shape.FOREIGN_KEY
+    assert reads(serializers.ImageSerializer)["variants"] == shape.CHILDREN
+    agency = reads(serializers.AgencyEndpointDetailedSerializer)
+    assert agency["country"] == shape.MANY
+    assert agency["spacecraft_list"] == shape.BACK_REFERENCE  # a reverse foreign key
+    family = reads(serializers.SpacecraftConfigFamilyEndpointDetailedSerializer)
+    assert family["spacecraft"] == shape.BACK_REFERENCE  # a reverse many-to-many
+    assert reads(StatusWithLabel)["label"] == shape.COMPUTED  # not a model field
+
+
 # --- the fast renderer --------------------------------------------------------------------
 
 
