@@ -23,10 +23,14 @@ from functools import cached_property
 
 import isodate
 import orjson
+from django.apps import apps
 from django.core.management.color import no_style
+from django.core.validators import MinValueValidator
 from django.db import DatabaseError, connection, transaction
+from django.db.models import fields as dj
 
-from . import cache, models
+from . import cache, models, shape
+from .schema import required_keys
 
 
 class ImportFailure(Exception):
@@ -116,6 +120,24 @@ def _date(value):
         raise Invalid(f"not a YYYY-MM-DD date: {_short(value)}") from None
 
 
+# LL2's form: ``2024-10-14T16:06:00Z``, seconds' fractions and offsets allowed.
+DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _date_time(value):
+    """An ISO 8601 date and time with its time zone, as an aware datetime."""
+    if not isinstance(value, str):
+        raise Invalid(f"expected a date and time string, got {_json_type(value)}")
+    try:
+        if not DATE_TIME.fullmatch(value):
+            raise ValueError
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"not an ISO 8601 date and time with a time zone: {_short(value)}") from None
+
+
 def parse_duration(value):
     """An ISO 8601 duration as a timedelta; years, months and negatives are refused."""
     if not isinstance(value, str):
@@ -162,6 +184,12 @@ def _json_type(value):
 
 
 # --- what each kind of object looks like in LL2 ---------------------------------
+#
+# Derived, once, from the serializers and the models' fields (``shape.py``):
+# one kind per model a serializer renders; its keys are those its forms
+# (normal, detailed, an endpoint's own) store, in their key order; each key's
+# column is the serializer field's source, its check the model field's type,
+# length and nullability; the write order follows the foreign keys.
 
 
 @dataclass(frozen=True)
@@ -213,10 +241,10 @@ class NestedList:
 class Kind:
     """One model and the keys of its LL2 object.
 
-    ``required``: the keys LL2's schema requires in every form the object
-    takes inside a spacecraft record (``response_mode`` and ``url`` aside,
-    which are derived, not stored). A key that is optional may be left out:
-    the stored value is then kept as it is.
+    ``required``: the keys required in every form the object takes, as our
+    OpenAPI document lists them (LL2's own required lists; ``response_mode``
+    and ``url`` aside, which are derived, not stored). A key that is optional
+    may be left out: the stored value is then kept as it is.
     """
 
     name: str
@@ -225,182 +253,93 @@ class Kind:
     required: tuple = ("id",)
 
 
-def _stats():
-    return tuple(Scalar(name, _count, nullable=True) for name in models.LAUNCH_STATS)
-
-
-KINDS = {
-    kind.name: kind
-    for kind in (
-        Kind(
-            "license",
-            models.ImageLicense,
-            (
-                Scalar("name", _string(255)),
-                Scalar("priority", _integer),
-                Scalar("link", _string(200), nullable=True),
-            ),
-        ),
-        Kind("variant type", models.ImageVariantType, (Scalar("name", _string(255)),)),
-        Kind(
-            "image",
-            models.Image,
-            (
-                Scalar("name", _string(255)),
-                Scalar("image_url", _string(1024)),
-                Scalar("thumbnail_url", _string(1024)),
-                Scalar("credit", _string(255), nullable=True),
-                Nested("license", "license"),
-                Scalar("single_use", _boolean),
-                NestedList("variants", "image variant", parent_key="image_id"),
-            ),
-            required=("id", "name", "image_url", "thumbnail_url", "license", "variants"),
-        ),
-        Kind(
-            "image variant",
-            models.ImageVariant,
-            (Nested("type", "variant type"), Scalar("image_url", _string(1024))),
-            required=("id", "type", "image_url"),
-        ),
-        Kind(
-            "country",
-            models.Country,
-            (
-                Scalar("name", _string(255)),
-                Scalar("alpha_2_code", _string(2)),
-                Scalar("alpha_3_code", _string(3)),
-                Scalar("nationality_name", _string(255)),
-                Scalar("nationality_name_composed", _string(255)),
-            ),
-        ),
-        Kind("agency type", models.AgencyType, (Scalar("name", _string(255)),)),
-        Kind(
-            "agency",
-            models.Agency,
-            (
-                Scalar("name", _string(200)),
-                Scalar("abbrev", _string(255)),
-                Nested("type", "agency type"),
-                Scalar("featured", _boolean),
-                NestedList("country", "country", attr="countries"),
-                Scalar("description", _string(2048), nullable=True),
-                Scalar("administrator", _string(200), nullable=True),
-                Scalar("founding_year", _integer, nullable=True),
-                Scalar("launchers", _string(500)),
-                Scalar("spacecraft", _string(500)),
-                Scalar("parent", _string(200), nullable=True),
-                Nested("image", "image", nullable=True),
-                Nested("logo", "image", nullable=True),
-                Nested("social_logo", "image", nullable=True),
-                Scalar("info_url", _string(200), nullable=True),
-                Scalar("wiki_url", _string(200), nullable=True),
-            ),
-            required=("id", "name", "type"),
-        ),
-        Kind(
-            "family",
-            models.SpacecraftConfigFamily,
-            (
-                Scalar("name", _string(200)),
-                Scalar("description", _string(2048)),
-                Nested("manufacturer", "agency", nullable=True),
-                Nested("parent", "family", nullable=True),
-                Scalar("maiden_flight", _date, nullable=True),
-                *_stats(),
-            ),
-            required=("id", "name"),
-        ),
-        Kind(
-            "configuration type",
-            models.SpacecraftConfigType,
-            (Scalar("name", _string(255)),),
-            required=("id", "name"),
-        ),
-        Kind(
-            "configuration",
-            models.SpacecraftConfig,
-            (
-                Scalar("name", _string(200)),
-                Nested("type", "configuration type"),
-                Nested("agency", "agency"),
-                NestedList("family", "family", attr="families"),
-                Scalar("in_use", _boolean),
-                Nested("image", "image", nullable=True),
-                Scalar("capability", _string(2048)),
-                Scalar("history", _string(1000)),
-                Scalar("details", _string(1000)),
-                Scalar("maiden_flight", _date, nullable=True),
-                Scalar("height", _number, nullable=True),
-                Scalar("diameter", _number, nullable=True),
-                Scalar("human_rated", _boolean),
-                Scalar("crew_capacity", _count, nullable=True),
-                Scalar("payload_capacity", _count, nullable=True),
-                Scalar("payload_return_capacity", _count, nullable=True),
-                Scalar("flight_life", _string(2048), nullable=True),
-                Scalar("wiki_link", _string(200)),
-                Scalar("info_link", _string(200)),
-                *_stats(),
-                Scalar("fastest_turnaround", parse_duration, nullable=True),
-            ),
-            required=("id", "name", "type", "agency", "family", "image"),
-        ),
-        Kind(
-            "status",
-            models.SpacecraftStatus,
-            (Scalar("name", _string(255)),),
-            required=("id", "name"),
-        ),
-        Kind(
-            "spacecraft",
-            models.Spacecraft,
-            (
-                Scalar("name", _string(255)),
-                Scalar("serial_number", _string(255), nullable=True),
-                Scalar("is_placeholder", _boolean),
-                Nested("image", "image", nullable=True),
-                Scalar("in_space", _boolean),
-                Scalar("time_in_space", parse_duration, nullable=True),
-                Scalar("time_docked", parse_duration, nullable=True),
-                Scalar("flights_count", _count, nullable=True),
-                Scalar("mission_ends_count", _count, nullable=True),
-                Nested("status", "status"),
-                Scalar("description", _string(2048)),
-                Nested("spacecraft_config", "configuration"),
-                Scalar("fastest_turnaround", parse_duration, nullable=True),
-            ),
-            required=(
-                "id",
-                "name",
-                "image",
-                "time_in_space",
-                "time_docked",
-                "flights_count",
-                "status",
-                "description",
-                "spacecraft_config",
-                "fastest_turnaround",
-            ),
-        ),
-    )
+# The names kinds go by in messages and in the summary: the model's verbose
+# name, or a shorter one where the context says the rest.
+SHORT_NAMES = {
+    models.ImageLicense: "license",
+    models.ImageVariantType: "variant type",
+    models.SpacecraftConfigFamily: "family",
+    models.SpacecraftConfigType: "configuration type",
+    models.SpacecraftConfig: "configuration",
+    models.SpacecraftStatus: "status",
 }
 
-# Parents before children, so foreign keys exist when a row is written.
-WRITE_ORDER = [
-    "license",
-    "variant type",
-    "image",
-    "image variant",
-    "country",
-    "agency type",
-    "agency",
-    "family",
-    "configuration type",
-    "configuration",
-    "status",
-    "spacecraft",
-]
-assert sorted(WRITE_ORDER) == sorted(KINDS)
 
+def kind_name(model):
+    return SHORT_NAMES.get(model) or str(model._meta.verbose_name)
+
+
+def _lower_bound(model_field):
+    """The least value the model field's validators allow (the column's own range included)."""
+    bounds = [v.limit_value for v in model_field.validators if isinstance(v, MinValueValidator)]
+    return max(bounds) if bounds else None
+
+
+def converter(model_field):
+    """The check and conversion of an LL2 value for ``model_field``, from its type."""
+    if isinstance(model_field, (dj.CharField, dj.TextField)):  # URLField is a CharField
+        return _string(model_field.max_length or math.inf)
+    if isinstance(model_field, dj.BooleanField):
+        return _boolean
+    if isinstance(model_field, dj.FloatField):
+        return _number
+    if isinstance(model_field, dj.DurationField):
+        return parse_duration
+    if isinstance(model_field, dj.DateTimeField):
+        return _date_time
+    if isinstance(model_field, dj.DateField):
+        return _date
+    if type(model_field) in (dj.IntegerField, dj.PositiveIntegerField):
+        lower = _lower_bound(model_field)
+        if lower is None or lower <= INT_MIN:  # any 32-bit integer
+            return _integer
+        if lower == 0:  # PositiveIntegerField, count_field()
+            return _count
+    raise shape.UndeclaredShape(
+        f"{model_field.model.__name__}.{model_field.name}: no importer check for "
+        f"{type(model_field).__name__} (add one to importer.converter)"
+    )
+
+
+def _spec(key):
+    """The importer's spec of one stored key (``shape.Key``)."""
+    model_field = key.model_field
+    if key.reads == shape.COLUMN:
+        return Scalar(key.name, converter(model_field), model_field.null, model_field.attname)
+    target = kind_name(key.target)
+    if key.reads == shape.FOREIGN_KEY:
+        return Nested(key.name, target, model_field.null, model_field.name)
+    if key.reads == shape.MANY:
+        return NestedList(key.name, target, attr=model_field.name)
+    return NestedList(key.name, target, parent_key=model_field.field.attname)  # CHILDREN
+
+
+def _required(forms, stored):
+    """The stored keys required in every form, with ``id``, in key order."""
+    in_every_form = set.intersection(*(set(required_keys(form)) for form in forms))
+    return ("id", *(key.name for key in stored if key.name in in_every_form))
+
+
+def _kind(model, forms):
+    stored = shape.union_of_keys(forms)
+    return Kind(
+        kind_name(model),
+        model,
+        tuple(_spec(key) for key in stored),
+        required=_required(forms, stored),
+    )
+
+
+def _derive_kinds():
+    forms = shape.forms()
+    defined = [model for model in apps.get_app_config("spacecraft").get_models() if model in forms]
+    return {kind_name(model): _kind(model, forms[model]) for model in shape.write_order(defined)}
+
+
+KINDS = _derive_kinds()
+
+# Parents before children, so foreign keys exist when a row is written.
+WRITE_ORDER = list(KINDS)
 
 # --- reading a file ---------------------------------------------------------------
 

@@ -131,16 +131,6 @@ class Agency(models.Model):
         return self.name
 
 
-class SpacecraftConfigType(NamedLookup):
-    class Meta(NamedLookup.Meta):
-        verbose_name = "spacecraft configuration type"
-
-
-class SpacecraftStatus(NamedLookup):
-    class Meta(NamedLookup.Meta):
-        verbose_name_plural = "spacecraft statuses"
-
-
 class LaunchStats(models.Model):
     """Flight and landing tallies shared by configurations and families."""
 
@@ -181,6 +171,11 @@ class SpacecraftConfigFamily(LaunchStats):
         return self.name
 
 
+class SpacecraftConfigType(NamedLookup):
+    class Meta(NamedLookup.Meta):
+        verbose_name = "spacecraft configuration type"
+
+
 class SpacecraftConfig(LaunchStats):
     id = models.AutoField(primary_key=True)
     name = models.CharField(max_length=200, db_index=True)
@@ -212,6 +207,11 @@ class SpacecraftConfig(LaunchStats):
 
     def __str__(self):
         return self.name
+
+
+class SpacecraftStatus(NamedLookup):
+    class Meta(NamedLookup.Meta):
+        verbose_name_plural = "spacecraft statuses"
 
 
 class Spacecraft(models.Model):

@@ -11,6 +11,8 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from spacecraft import views
+
 from . import factories
 
 URL = "/2.3.0/spacecraft/"
@@ -141,3 +143,33 @@ def test_missing_detail_costs_one_query(api, db):
         response = api.get(f"{URL}{craft.id + 1000}/", {"format": "json"})
     assert response.status_code == 404
     assert Count(captured.captured_queries).data == 1
+
+
+# The serializer path (the browsable API, the benchmark's textbook endpoint):
+# the querysets' joins are read from the serializers (``selectors``): one
+# select_related per nested object, one ordered prefetch per list. Data
+# statements of a list page, asserted exactly, whatever the number of rows.
+TEXTBOOK_QUERIES = {
+    ("spacecraft", "normal"): 5,
+    ("spacecraft", "detailed"): 13,
+    ("spacecraft_configurations", "normal"): 4,
+    ("spacecraft_configurations", "detailed"): 12,
+    ("agencies", "list"): 2,
+    ("agencies", "normal"): 6,
+    ("agencies", "detailed"): 17,
+    ("spacecraft_configuration_families", "list"): 2,
+    ("spacecraft_configuration_families", "normal"): 2,
+    ("spacecraft_configuration_families", "detailed"): 9,
+}
+
+
+def test_serializer_path_queries_do_not_grow_with_rows(api, db, monkeypatch):
+    monkeypatch.setattr(views.LL2ViewSet, "fast", False)
+    for first, count in ((0, 3), (3, 9)):
+        build(count, first)
+        counts = {}
+        for endpoint, mode in TEXTBOOK_QUERIES:
+            queries, body = measure(api, f"/2.3.0/{endpoint}/", mode=mode, limit=100)
+            assert body["count"] >= first + count
+            counts[endpoint, mode] = queries.data
+        assert counts == TEXTBOOK_QUERIES

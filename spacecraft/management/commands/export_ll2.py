@@ -154,7 +154,7 @@ class Command(BaseCommand):
                 # One snapshot for every page, even while an import runs.
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            queryset = selectors.spacecraft_queryset(detailed=True)
+            queryset = selectors.queryset_for(SpacecraftDetailedSerializer)
             offset, number = 0, 1
             while True:
                 data, size, count = page_bytes(scheme, host, limit, offset, queryset)
