@@ -9,7 +9,6 @@ in-process with Django's test client.
 import json
 import os
 import re
-import subprocess
 import time
 
 import pytest
@@ -39,14 +38,7 @@ def manage(*args, **env):
         key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")
     }
     environment.update(env)
-    return subprocess.run(
-        [servers.PYTHON, "manage.py", *args],
-        cwd=servers.ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return servers.manage(*args, env=environment, timeout=120)
 
 
 # --- settings -------------------------------------------------------------------------
