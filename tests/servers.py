@@ -44,6 +44,17 @@ SECRET = "test-server-secret-key-long-enough-and-varied-0123456789-abcdefghij"
 HOST = "127.0.0.1"
 # Variables of the test run that must not leak into a production-like process.
 TEST_ONLY = ("DJANGO_", "PYTEST_", "API_", "BEHIND_", "SECURE_")
+# Set by tests/conftest.py while a test runs: the test's name, and whether it is marked
+# ``server`` (only such tests may start processes, so that ``make test-fast`` starts none).
+RUNNING = {"test": None, "marked": True}
+
+
+def _allowed():
+    if not RUNNING["marked"]:
+        raise RuntimeError(
+            f"{RUNNING['test']} starts a process: mark it @pytest.mark.server "
+            "(make test-fast leaves those out)"
+        )
 
 
 def worker():
@@ -80,6 +91,7 @@ def on_postgresql(url=None):
 
 
 def _argv(args):
+    _allowed()
     return [PYTHON, *map(str, args)]
 
 
@@ -262,6 +274,7 @@ class Server:
             env = database.env(**settings, **extra)
         else:
             env = {**env, **{key: str(value) for key, value in {**settings, **extra}.items()}}
+        _allowed()
         self.tmp = tempfile.mkdtemp(prefix="ll2-gunicorn-")
         listener = listening_socket()
         self.host, self.port = listener.getsockname()

@@ -710,6 +710,7 @@ def manage(env, *args):
     return servers.manage("import_ll2", *args, env=env)
 
 
+@pytest.mark.server
 def test_command_line_exit_codes_and_messages(cli_database, tmp_path):
     records = seed_records("ll")
     del records[4]["spacecraft_config"]

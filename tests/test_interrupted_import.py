@@ -126,6 +126,7 @@ def wait_until_gone(database):
     raise AssertionError("the killed import's connection is still open")
 
 
+@pytest.mark.server
 def test_a_killed_import_leaves_the_file_unapplied_and_a_rerun_completes(files):
     with servers.database("interrupt") as database:
         database.import_records(detailed_records(BEFORE))

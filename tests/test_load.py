@@ -33,6 +33,7 @@ def catalogue():
         yield database
 
 
+@pytest.mark.server
 def test_64_connections_on_a_mix_of_requests_have_no_errors_and_no_timeouts(catalogue):
     with servers.server(catalogue) as server:
         result = servers.run(
@@ -75,6 +76,7 @@ def test_the_default_statement_timeout_is_fifteen_seconds(db):
         assert cursor.fetchone()[0] == "15s"
 
 
+@pytest.mark.server
 @postgresql_only
 def test_a_slow_query_is_cancelled_after_db_statement_timeout(db):
     code = (

@@ -442,6 +442,7 @@ def test_a_next_link_back_to_the_same_page_stops(db, fake):
     assert offsets(fake.hits) == [0, 5]
 
 
+@pytest.mark.server
 def test_a_failing_sync_exits_with_a_message_and_no_traceback(tmp_path, fake):
     """The real command line, in its own process and SQLite database."""
     fake.fail("502", offset=5, times=math.inf)

@@ -142,6 +142,7 @@ PAGES = [
 ]
 
 
+@pytest.mark.server
 def test_every_page_is_whole_while_a_writer_adds_and_removes_spacecraft(catalogue):
     # Response caching off: each answer is read from the database.
     with servers.server(catalogue, API_CACHE_SECONDS=0) as server:
@@ -251,6 +252,7 @@ MIXED = [
 ]
 
 
+@pytest.mark.server
 def test_an_import_and_admin_saves_while_readers_read(catalogue):
     password = "admin-under-load-password"
     catalogue.manage(
