@@ -6,6 +6,7 @@ gunicorn runs as a real process (``tests/servers.py``), against a database of it
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -123,9 +124,9 @@ def test_import_shows_progress_on_a_terminal_only(db, tmp_path):
     terminal = Terminal()
     call_command("import_ll2", *pages, stdout=terminal)
     shown = terminal.getvalue()
-    assert "\rfile 1/3" not in shown  # each update clears the line first
-    assert "\r\x1b[Kfile 1/3 · 100 spacecraft" in shown
-    assert "\r\x1b[Kfile 3/3 · 250 spacecraft" in shown
+    # tqdm's bar, redrawn in place after each file, then cleared for the summary.
+    assert re.search(r"\r 33%\|#+\d? +\| 1/3 \[[^\]]*, 100 spacecraft · [\d,]+/s\]", shown), shown
+    assert re.search(r"\r100%\|#+\| 3/3 \[[^\]]*, 250 spacecraft · [\d,]+/s\]", shown), shown
     assert shown.rstrip().endswith("spacecraft: 250 created, 0 updated, 0 unchanged")
 
     piped = io.StringIO()
