@@ -1,5 +1,8 @@
 """A fake LL2 server for the mirror tests: a real HTTP server on 127.0.0.1.
 
+It runs in a thread of the test's process (``servers.InProcess``), on a port
+the operating system chose.
+
 ``FakeLL2`` serves ``/2.3.0/spacecraft/`` pages built from a list of records
 with LL2's limit/offset pagination (``max_limit`` can be set lower than what a
 client asks), logs every request it receives with the time it arrived, and
@@ -20,12 +23,12 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import isodate
 
-from . import ll2shape
+from . import ll2shape, servers
 
 SPACECRAFT_PATH = "/2.3.0/spacecraft/"
 
@@ -372,18 +375,16 @@ class Hit:
 
 
 class FakeLL2:
-    def __init__(self, records, max_limit=100, default_limit=10, gzip=False, port=0):
+    def __init__(self, records, max_limit=100, default_limit=10, gzip=False):
         self.records = list(records)
         self.max_limit = max_limit
         self.default_limit = default_limit
         self.gzip = gzip
-        self.requested_port = port  # 0: any free port
         self.next_host = None  # set to send ``next`` links to another host name
         self.faults = []
         self.hits = []
         self._lock = threading.Lock()
-        self._server = None
-        self._thread = None
+        self._served = None
 
     # control
 
@@ -399,7 +400,7 @@ class FakeLL2:
 
     @property
     def port(self):
-        return self._server.server_address[1]
+        return self._served.port
 
     @property
     def url(self):
@@ -411,18 +412,11 @@ class FakeLL2:
         class Handler(_Handler):
             server_fake = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.requested_port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self._served = servers.InProcess(Handler)
         return self
 
     def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._served.stop()
 
     def __enter__(self):
         return self.start()

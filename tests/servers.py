@@ -18,8 +18,8 @@ process of its own is started here:
   pytest-xdist worker (``ll2_x`` -> ``ll2_x_srv_load_gw1``), dropped when done.
 - ``redis_prefix``: a Redis key prefix no other test, worker or run shares.
 
-The fake LL2 server (``tests/fake_ll2.py``) runs in the test's own process and
-binds to port 0 the same way.
+- ``InProcess``: an ``http.server`` in threads of the test's own process, on
+  port 0 too: the fake LL2 server (``tests/fake_ll2.py``).
 """
 
 import http.client
@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -413,6 +414,28 @@ def process_group_cpu(process_group=None, database=None):
         if mine:
             total += int(fields[11]) + int(fields[12])
     return total / TICKS
+
+
+# --- in this process -------------------------------------------------------------------------
+
+
+class InProcess:
+    """An ``http.server`` handler served by threads of this process (the fake LL2 server),
+    on a port the operating system chose."""
+
+    def __init__(self, handler):
+        self.server = ThreadingHTTPServer((HOST, 0), handler)
+        self.server.daemon_threads = True
+        self.host, self.port = self.server.server_address[:2]
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
 
 
 @contextmanager
