@@ -10,15 +10,12 @@ Needs PostgreSQL and Redis on 127.0.0.1 (as here and in CI); skips, saying
 which one, only if one of them cannot be reached.
 """
 
-import http.cookiejar
 import json
 import os
 import re
 import secrets
-import urllib.error
-import urllib.parse
-import urllib.request
 
+import httpx
 import pytest
 
 from bench.dataset import records, write_pages
@@ -83,43 +80,33 @@ def cluster(tmp_path_factory):
             yield instances[0], instances[1], database, env, redis_client, prefix
         finally:
             for instance in instances:
-                instance.server.remove()
+                instance.close()
             keys = list(redis_client.scan_iter(f"{prefix}:*"))
             if keys:
                 redis_client.delete(*keys)
 
 
 class Instance:
-    """One gunicorn of the cluster, with a cookie jar (for the admin) and the balancer's Host."""
+    """One gunicorn of the cluster, with an httpx client: cookies (for the admin) kept,
+    and the Host a load balancer would pass on."""
 
     def __init__(self, env):
         self.server = servers.Server(env=env, workers=2)
-        cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
-        self.cookies = cookies
-
-    def url(self, path):
-        return f"{self.server.url}{path}"
+        self.client = httpx.Client(
+            base_url=self.server.url, headers={"Host": HOST}, timeout=30, follow_redirects=True
+        )
 
     def get(self, path, headers=None):
-        request = urllib.request.Request(self.url(path), headers={"Host": HOST, **(headers or {})})
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+        """(status, headers, body bytes); the headers are case-insensitive."""
+        response = self.client.get(path, headers=headers)
+        return response.status_code, response.headers, response.content
 
     def post_form(self, path, data):
-        """GET the form page, then POST ``data`` with its CSRF token; the status."""
+        """GET the form page, then POST ``data`` with its CSRF token; the status (unfollowed)."""
         page = self.get(path)[2].decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
-        request = urllib.request.Request(self.url(path), data=body, headers={"Host": HOST})
-        try:
-            with _NoRedirect(self.opener).open(request, timeout=30) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
+        data = {**data, "csrfmiddlewaretoken": token}
+        return self.client.post(path, data=data, follow_redirects=False).status_code
 
     def log_in(self):
         status = self.post_form(
@@ -128,27 +115,9 @@ class Instance:
         )
         assert status == 302
 
-
-class _NoRedirect:
-    """Open a request without following a redirect (the admin answers a save with 302)."""
-
-    def __init__(self, opener):
-        self.opener = opener
-
-    def open(self, request, timeout):
-        handlers = [
-            h for h in self.opener.handlers if not isinstance(h, urllib.request.HTTPRedirectHandler)
-        ]
-        opener = urllib.request.OpenerDirector()
-        for handler in handlers:
-            opener.add_handler(handler)
-        opener.add_handler(_Refuse())
-        return opener.open(request, timeout=timeout)
-
-
-class _Refuse(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+    def close(self):
+        self.client.close()
+        self.server.remove()
 
 
 def warm(instance, paths, times=6):

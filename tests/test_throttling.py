@@ -120,7 +120,7 @@ def redis_prefix():
         client.ping()
     except redis.RedisError:
         pytest.skip(f"no Redis at {url}")
-    prefix = f"ll2-test-throttling-{os.getpid()}"
+    prefix = servers.redis_prefix("throttling")
     yield url, prefix
     keys = list(client.scan_iter(match=f"{prefix}:*"))
     if keys:
