@@ -1,12 +1,13 @@
 # The two commands a newcomer needs:
 #   make run   install, create the SQLite database, load the LL2 seed data, serve on :8000
 #   make test  install and run the test suite (SQLite unless DATABASE_URL says otherwise)
+#   make test-fast  the same without the tests that start processes (marked `server`)
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install install-dev run test lint bench
+.PHONY: install install-dev run test test-fast lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +23,14 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_seed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# On every core (pytest-xdist), each module's tests on one worker, so that a module's
+# databases and servers are made once. PYTEST_ARGS: more arguments (a file, -k, -x...).
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+# The inner loop: everything but the tests that start processes (marked `server`).
+test-fast: install-dev
+	$(BIN)/python -m pytest -n auto -m "not server" $(PYTEST_ARGS)
 
 # The benchmark (not a test; a few minutes): BENCH_ARGS="--database-url postgres://... --scale 100000"
 bench: install

@@ -2,8 +2,9 @@
 
 ``write_pages(directory, count)`` writes ``count`` spacecraft in pages of 100
 (``page-00001.json``...) shaped as LL2's ``/2.3.0/spacecraft/?mode=detailed``
-answers, so ``manage.py import_ll2`` reads them as it reads LL2's own. The
-same arguments always give the same bytes (one seeded ``random.Random``).
+answers (by ``tests/ll2shape.py``, the one builder of LL2-shaped data), so
+``manage.py import_ll2`` reads them as it reads LL2's own. The same arguments
+always give the same bytes (one seeded ``random.Random``).
 
 The shape follows LL2's real data: many spacecraft share a configuration
 (about eight each), agencies and families are shared by configurations,
@@ -17,6 +18,8 @@ import random
 from pathlib import Path
 
 import isodate
+
+from tests import ll2shape
 
 BASE = "https://ll.thespacedevs.com/2.3.0"
 PAGE_SIZE = 100
@@ -60,7 +63,13 @@ def _duration(rng, nullable=True):
 
 
 class Catalogue:
-    """Every shared object, built once, so repeated appearances are identical."""
+    """Every shared object's facts, drawn once, so repeated appearances are identical.
+
+    ``tests/ll2shape.py`` renders them as LL2 does; the agencies' ``info_url``
+    and ``wiki_url`` are facts LL2 shows only on an agency's own detailed page,
+    so they stay out of the spacecraft records (they are still drawn, so every
+    other value is what it always was for a seed).
+    """
 
     def __init__(self, count, seed=2300):
         self.rng = random.Random(seed)
@@ -104,23 +113,23 @@ class Catalogue:
         variants = []
         for v in range(rng.choice([0, 0, 1, 2, 3])):
             variants.append(
-                {
-                    "id": self.next_variant,
-                    "type": {"id": v + 1, "name": VARIANT_TYPES[v]},
-                    "image_url": f"https://images.example.org/{slug}_{v}.webp",
-                }
+                ll2shape.variant(
+                    self.next_variant,
+                    {"id": v + 1, "name": VARIANT_TYPES[v]},
+                    f"https://images.example.org/{slug}_{v}.webp",
+                )
             )
             self.next_variant += 1
-        return {
-            "id": number,
-            "name": f"[AUTO] {label} - image",
-            "image_url": f"https://images.example.org/{slug}.jpg",
-            "thumbnail_url": f"https://images.example.org/{slug}_thumbnail.jpg",
-            "credit": None if rng.random() < 0.6 else f"Crédit {rng.choice(WORDS)}",
-            "license": rng.choice(self.licenses),
-            "single_use": rng.random() < 0.5,
-            "variants": variants,
-        }
+        return ll2shape.image(
+            number,
+            f"[AUTO] {label} - image",
+            f"https://images.example.org/{slug}.jpg",
+            f"https://images.example.org/{slug}_thumbnail.jpg",
+            None if rng.random() < 0.6 else f"Crédit {rng.choice(WORDS)}",
+            rng.choice(self.licenses),
+            rng.random() < 0.5,
+            variants,
+        )
 
     def _agency(self, number):
         rng = self.rng
@@ -204,16 +213,15 @@ class Catalogue:
             "fastest_turnaround": _duration(rng),
         }
 
-    # the representations
+    # the spacecraft
 
     def spacecraft(self, number):
+        """Spacecraft ``number`` in LL2's detailed form."""
         rng = self.rng
         config = self.configs[(number * 7919) % len(self.configs)]
         name = f"{config['name'].split()[0]} {number} {rng.choice(WORDS)}"
-        return {
-            "response_mode": "detailed",
+        facts = {
             "id": number,
-            "url": f"{BASE}/spacecraft/{number}/",
             "name": name,
             "serial_number": None if rng.random() < 0.3 else f"SN-{number:06d}",
             "is_placeholder": rng.random() < 0.05,
@@ -225,72 +233,14 @@ class Catalogue:
             "mission_ends_count": None if rng.random() < 0.05 else rng.randint(0, 30),
             "status": rng.choice(self.statuses),
             "description": _text(rng, rng.randint(5, 40), odd=True),
-            "spacecraft_config": detailed_config(config),
+            "spacecraft_config": config,
             "fastest_turnaround": _duration(rng),
-            "flights": [],
         }
+        return ll2shape.spacecraft_detailed(facts, BASE)
 
 
 def _id(item):
     return item["id"]
-
-
-def _agency_list(agency):
-    keys = ("id", "name", "abbrev", "type")
-    return {"response_mode": "list", "url": f"{BASE}/agencies/{agency['id']}/"} | {
-        k: agency[k] for k in keys
-    }
-
-
-def _agency_normal(agency):
-    return {"response_mode": "normal", "url": f"{BASE}/agencies/{agency['id']}/"} | agency
-
-
-def _family(family, form):
-    if family is None:
-        return None
-    if form == "list":
-        return {"response_mode": "list", "id": family["id"], "name": family["name"]}
-    stats = {
-        k: family[k]
-        for k in (
-            "spacecraft_flown",
-            "total_launch_count",
-            "successful_launches",
-            "failed_launches",
-            "attempted_landings",
-            "successful_landings",
-            "failed_landings",
-        )
-    }
-    manufacturer = family["manufacturer"]
-    shaped = {
-        "response_mode": "normal",
-        "id": family["id"],
-        "name": family["name"],
-        "description": family["description"],
-        "manufacturer": None,
-        "parent": _family(family["parent"], "list" if form == "normal" else "normal"),
-        "maiden_flight": family["maiden_flight"],
-    }
-    if manufacturer is not None:
-        shaped["manufacturer"] = (
-            _agency_list(manufacturer) if form == "normal" else _agency_normal(manufacturer)
-        )
-    if form == "detailed":
-        shaped.update(stats)
-    return shaped
-
-
-def detailed_config(config):
-    shaped = {
-        "response_mode": "detailed",
-        "url": f"{BASE}/spacecraft_configurations/{config['id']}/",
-    }
-    shaped |= config
-    shaped["agency"] = _agency_normal(config["agency"])
-    shaped["family"] = [_family(family, "detailed") for family in config["family"]]
-    return shaped
 
 
 def records(count, seed=2300):

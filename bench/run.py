@@ -37,7 +37,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -49,9 +48,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.dataset import write_pages
+from tests import servers
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 # The shared cache the servers use (--redis-url); None: each process's own memory.
 REDIS = {"url": None}
 
@@ -112,21 +111,10 @@ def environment(database_url, **extra):
 
 def manage(database_url, *args, quiet=True):
     """Run manage.py; (wall seconds, peak RSS in MB) of that process."""
-    command = [PYTHON, str(ROOT / "manage.py"), *args]
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        env=environment(database_url),
-        stdout=subprocess.DEVNULL if quiet else None,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    stderr = process.stderr.read().decode()
-    process.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"manage.py {' '.join(args[:2])} failed:\n{stderr}")
-    return elapsed, usage.ru_maxrss / 1024
+    run = servers.measure("manage.py", *args, env=environment(database_url), quiet=quiet)
+    if run.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args[:2])} failed:\n{run.stderr}")
+    return run.seconds, run.peak_mb
 
 
 def build(database_url, pages):
@@ -138,102 +126,45 @@ def build(database_url, pages):
 # --- gunicorn -------------------------------------------------------------------------------
 
 
-class Server:
-    def __init__(self, database_url, port, app=None, **env):
-        self.port = port
+class Server(servers.Server):
+    """gunicorn on ``database_url`` with the benchmark's settings, on a port the OS chose."""
+
+    def __init__(self, database_url, app=None, **env):
         parts = urlsplit(database_url)
         self.database = parts.path.lstrip("/") if parts.scheme.startswith("postgres") else None
-        command = [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
-        command += ["--bind", f"127.0.0.1:{port}"]
-        if app:
-            command.append(app)
-        self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=environment(database_url, **env),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    return
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.2)
-        self.stop()
-        self.log.seek(0)
-        raise SystemExit(f"gunicorn did not start:\n{self.log.read().decode()[-3000:]}")
+        try:
+            env = environment(database_url, **env)
+            super().__init__(env=env, app=app, workers=env["WEB_CONCURRENCY"])
+        except RuntimeError as error:
+            raise SystemExit(str(error)) from None
 
     def cpu_seconds(self):
-        return cpu_seconds(self.process.pid, self.database)
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+        """CPU seconds of its gunicorn processes and of their PostgreSQL backends."""
+        return servers.process_group_cpu(self.process.pid, self.database)
 
 
-def fetch(port, path):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
+def fetch(server, path):
+    with urllib.request.urlopen(f"{server.url}{path}", timeout=60) as response:
         return response.read()
 
 
 # --- load -----------------------------------------------------------------------------------
 
 
-def load(port, path, duration, connections, server=None):
+def load(server, path, duration, connections):
     """(requests/s, p50 ms, p99 ms, server CPU ms per request) of ``path`` under load.
 
     The server's CPU is what its gunicorn processes and their PostgreSQL
     backends used during the run, divided by the requests served: unlike
     requests/s, it hardly depends on what else the machine is doing.
     """
-    before = server.cpu_seconds() if server else 0.0
+    before = server.cpu_seconds()
     if shutil.which("wrk") and not os.environ.get("BENCH_PYTHON_LOAD"):
-        rate, p50, p99, count = _wrk(port, path, duration, connections)
+        rate, p50, p99, count = _wrk(server.port, path, duration, connections)
     else:
-        rate, p50, p99, count = _python_load(port, path, duration, connections)
-    cpu = (server.cpu_seconds() - before) / max(count, 1) * 1000 if server else float("nan")
+        rate, p50, p99, count = _python_load(server.port, path, duration, connections)
+    cpu = (server.cpu_seconds() - before) / max(count, 1) * 1000
     return rate, p50, p99, cpu
-
-
-TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def cpu_seconds(process_group=None, database=None):
-    """CPU seconds used so far by a process group and by the PostgreSQL backends of a database."""
-    total = 0
-    marker = f" {database} ".encode() if database else None
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry.name}/stat").read_text()
-            fields = stat.rsplit(")", 1)[1].split()
-            mine = process_group is not None and int(fields[2]) == process_group
-            if not mine and marker:
-                title = Path(f"/proc/{entry.name}/cmdline").read_bytes()
-                mine = title.startswith(b"postgres: ") and marker in title
-        except (OSError, IndexError, ValueError):
-            continue
-        if mine:
-            total += int(fields[11]) + int(fields[12])
-    return total / TICKS
 
 
 def _wrk(port, path, duration, connections):
@@ -311,13 +242,8 @@ def count_queries(database_url, paths):
         "    counts[path] = len(queries.captured_queries)\n"
         "print(json.dumps(counts))\n"
     )
-    output = subprocess.run(
-        [PYTHON, "-c", code, json.dumps(paths)],
-        env=environment(database_url, API_CACHE_SECONDS=0),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    env = environment(database_url, API_CACHE_SECONDS=0)
+    output = servers.run("-c", code, json.dumps(paths), env=env, check=True).stdout
     return json.loads(output.splitlines()[-1])
 
 
@@ -334,21 +260,19 @@ def same_body(ours, textbook):
     return ours == textbook.replace(b"/2.3.0/textbook/", b"/2.3.0/")
 
 
-def measure_all(args, database_url, count, port, label):
+def measure_all(args, database_url, count, label):
     paths = scenario_paths(count)
     results = {}
-    with Server(database_url, port, API_CACHE_SECONDS=0) as server:
+    with Server(database_url, API_CACHE_SECONDS=0) as server:
         for name, query in paths:
             ours, textbook = f"/2.3.0/spacecraft/{query}", f"/2.3.0/textbook/spacecraft/{query}"
-            body = fetch(port, ours)
-            if not same_body(body, fetch(port, textbook)):
+            body = fetch(server, ours)
+            if not same_body(body, fetch(server, textbook)):
                 raise SystemExit(f"{name}: our answer differs from the textbook one")
             results[name] = {"bytes": len(body), "path": ours}
             if not args.no_textbook:
-                results[name]["textbook"] = load(
-                    port, textbook, args.duration, args.connections, server
-                )
-            results[name]["uncached"] = load(port, ours, args.duration, args.connections, server)
+                results[name]["textbook"] = load(server, textbook, args.duration, args.connections)
+            results[name]["uncached"] = load(server, ours, args.duration, args.connections)
             print(f"  [{label}] {name}: measured uncached", file=sys.stderr)
     return results
 
@@ -361,7 +285,6 @@ def main():
     parser.add_argument("--scale", type=int, default=0, help="also measure with this many")
     parser.add_argument("--duration", type=int, default=4, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--port", type=int, default=8150)
     parser.add_argument(
         "--scale-database-url",
         help="a database already holding the --scale catalogue (built by an earlier run)",
@@ -398,21 +321,19 @@ def main():
     # requests
     pages = write_pages(workdir / f"pages-{args.records}", args.records)
     build(database_url, pages)
-    results = measure_all(args, database_url, args.records, args.port, args.records)
-    with Server(database_url, args.port) as server:
+    results = measure_all(args, database_url, args.records, args.records)
+    with Server(database_url) as server:
         for result in results.values():
             for _ in range(3):
-                fetch(args.port, result["path"])
-            result["cached"] = load(
-                args.port, result["path"], args.duration, args.connections, server
-            )
+                fetch(server, result["path"])
+            result["cached"] = load(server, result["path"], args.duration, args.connections)
         body_file = workdir / "body.json"
-        body_file.write_bytes(fetch(args.port, results["list"]["path"]))
+        body_file.write_bytes(fetch(server, results["list"]["path"]))
     print("  measured cached", file=sys.stderr)
     with Server(
-        database_url, args.port, app="bench.memory_app:application", BENCH_BODY_FILE=body_file
+        database_url, app="bench.memory_app:application", BENCH_BODY_FILE=body_file
     ) as server:
-        report["memory"] = load(args.port, "/", args.duration, args.connections, server)
+        report["memory"] = load(server, "/", args.duration, args.connections)
     paths = [result["path"] for result in results.values()]
     ours = count_queries(database_url, paths)
     textbook = count_queries(
@@ -438,7 +359,7 @@ def main():
             }
         database_url = scale_url
         args.no_textbook = True
-        scaled = measure_all(args, database_url, args.scale, args.port, args.scale)
+        scaled = measure_all(args, database_url, args.scale, args.scale)
         scaled_paths = [result["path"] for result in scaled.values()]
         for path, queries in count_queries(database_url, scaled_paths).items():
             next(r for r in scaled.values() if r["path"] == path)["queries"] = queries

@@ -15,29 +15,32 @@ a bounded number of times; after that, or on an answer that retrying cannot
 change (another 4xx, a page the importer refuses), the sync stops with a
 message that names the URL and says how to continue. Every wait is announced.
 
-Only the standard library's ``urllib`` is used. Delays, the clock and the
-sleep function live in ``Settings`` so the tests can make them small.
+The calls are httpx's (redirects, decompression; its async client, so that
+``asyncio.timeout`` bounds a whole call, however slowly the server sends);
+the retries, their backoff and the ``Retry-After`` waits are tenacity's, with
+our budget and announcements in its hooks; the live status line is tqdm's.
+Delays, the clock and the sleep function live in ``Settings`` so the tests
+can make them small.
 """
 
+import asyncio
 import datetime
-import gzip
-import http.client
 import math
 import os
 import shlex
 import time
-import urllib.error
-import urllib.request
-import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import httpx
+import tenacity
 from django.core.management.base import CommandError, OutputWrapper
 from django.db import transaction
 from django.utils import timezone
+from tqdm import tqdm
 
 from .importer import (
     WRITE_ORDER,
@@ -51,7 +54,7 @@ from .models import MirrorCheckpoint
 
 TOKEN_ENV = "LL2_API_TOKEN"
 DEFAULT_CALLS_PER_HOUR = 15  # LL2's budget for anonymous clients
-USER_AGENT = "ll2-spacecraft-replica-mirror/1 (Python urllib)"
+USER_AGENT = f"ll2-spacecraft-replica-mirror/1 (httpx {httpx.__version__})"
 MAX_URL_LENGTH = 2000  # MirrorCheckpoint.source_url
 
 
@@ -209,78 +212,65 @@ def parse_retry_after(value, now):
     return max(seconds, 0.0)
 
 
+class RetryAfterTooLong(Exception):
+    """A ``Retry-After`` longer than a sync waits: stop, to be resumed later."""
+
+    def __init__(self, fault):
+        super().__init__(str(fault))
+        self.fault = fault
+
+
 class Client:
-    """GETs one page with ``urllib``; raises ``Fault`` or ``Refused``."""
+    """GETs one page with httpx; raises ``Fault`` or ``Refused``.
+
+    Each call runs in an event loop of its own (the sync itself, and so the
+    database, stays synchronous), inside ``asyncio.timeout``: the timeout is
+    for the whole call, from connecting to the last byte, not for each read.
+    """
 
     def __init__(self, settings, token_origin):
         self.settings = settings
         self.token_origin = token_origin
-        self.opener = urllib.request.build_opener()
+        self._tls_context = None
+
+    def _tls(self):
+        """httpx's default TLS settings, loaded once, not on every call."""
+        if self._tls_context is None:
+            self._tls_context = httpx.create_ssl_context()
+        return self._tls_context
 
     def get(self, url):
-        request = urllib.request.Request(
-            url,
-            headers={
-                "Accept": "application/json",
-                "Accept-Encoding": "gzip",
-                "User-Agent": USER_AGENT,
-            },
-        )
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if self.settings.token and origin(url) == self.token_origin:
-            # Unredirected: a redirect elsewhere does not carry the key along.
-            request.add_unredirected_header("Authorization", f"Token {self.settings.token}")
+            # httpx drops it on a redirect to another origin.
+            headers["Authorization"] = f"Token {self.settings.token}"
         timeout = self.settings.timeout
-        deadline = time.monotonic() + timeout
+        answered = []  # set once the status line and headers are in
         try:
-            with self.opener.open(request, timeout=timeout) as response:
-                raw = self._read(response, deadline)
-                return self._parse(response, raw)
-        except urllib.error.HTTPError as error:
-            raise self._http_error(error) from None
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, TimeoutError):
-                raise Fault(f"no answer within {_seconds(timeout)}") from None
-            raise Fault(f"a connection error ({_describe(error.reason)})") from None
-        except TimeoutError:
-            raise Fault(f"no complete answer within {_seconds(timeout)}") from None
-        except (http.client.HTTPException, OSError) as error:
-            raise Fault(f"a broken connection ({_describe(error)})") from None
-
-    def _read(self, response, deadline):
-        """The whole body, by ``deadline``: a server that trickles it out cannot hold us longer.
-
-        ``read1`` returns what has arrived (``read(n)`` waits for all ``n``
-        bytes), and each wait on the socket is bounded by the time left.
-        """
-        chunks = []
-        sock = getattr(getattr(response.fp, "raw", None), "_sock", None)
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Fault(f"no complete answer within {_seconds(self.settings.timeout)}")
-            if sock is not None:
-                sock.settimeout(left)
-            chunk = response.read1(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        raw = b"".join(chunks)
-        expected = response.headers.get("Content-Length", "")
-        if expected.isdigit() and len(raw) < int(expected):
-            raise Fault(f"a truncated answer ({len(raw)} of {expected} bytes)")
-        return raw
-
-    def _parse(self, response, raw):
-        if response.headers.get("Content-Encoding", "").strip().lower() == "gzip":
-            try:
-                raw = gzip.decompress(raw)
-            except (OSError, EOFError, zlib.error):
-                raise Fault("a corrupt gzip answer") from None
-        content_type = response.headers.get("Content-Type", "").lower()
-        if "html" in content_type:
-            raise Fault(f"an HTML page instead of JSON (HTTP {response.status})")
+            status, reason, response_headers, body = asyncio.run(self._call(url, headers, answered))
+        except (TimeoutError, httpx.TimeoutException):
+            what = "no complete answer" if answered else "no answer"
+            raise Fault(f"{what} within {_seconds(timeout)}") from None
+        except httpx.DecodingError:
+            encoding = answered[0].get("Content-Encoding", "") if answered else ""
+            raise Fault(f"a corrupt {encoding or 'compressed'} answer") from None
+        except httpx.RemoteProtocolError as error:
+            if answered and answered[0].get("Content-Length", "").isdigit():
+                expected, received = answered[0]["Content-Length"], answered[1]()
+                raise Fault(f"a truncated answer ({received} of {expected} bytes)") from None
+            raise Fault(f"a broken connection ({_describe(_root(error))})") from None
+        except httpx.ConnectError as error:
+            raise Fault(f"a connection error ({_describe(_root(error))})") from None
+        except (httpx.TransportError, OSError) as error:
+            raise Fault(f"a broken connection ({_describe(_root(error))})") from None
+        except httpx.HTTPError as error:  # too many redirects, a bad redirect URL...
+            raise Fault(f"a failed call ({_describe(error)})") from None
+        if status >= 400:
+            raise self._http_error(status, reason, response_headers, body)
+        if "html" in response_headers.get("Content-Type", "").lower():
+            raise Fault(f"an HTML page instead of JSON (HTTP {status})")
         try:
-            text = raw.decode("utf-8-sig")
+            text = body.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise Fault(f"an answer that is not UTF-8 (byte {error.start})") from None
         try:
@@ -288,26 +278,39 @@ class Client:
         except ImportFailure as error:
             raise Fault(f"an answer that is {error}") from None
 
-    def _http_error(self, error):
-        with error:
-            try:
-                body = error.read(4096)
-            except (OSError, http.client.HTTPException):
-                body = b""
-        what = f"HTTP {error.code} {error.reason}".rstrip()
-        content_type = (error.headers.get("Content-Type") or "").lower()
-        if error.code == 429:
-            header = error.headers.get("Retry-After")
+    async def _call(self, url, headers, answered):
+        # The client is made before the clock starts: the call is timed, not our set-up.
+        async with httpx.AsyncClient(
+            follow_redirects=True, timeout=self.settings.timeout, verify=self._tls()
+        ) as client:
+            async with asyncio.timeout(self.settings.timeout):
+                async with client.stream("GET", url, headers=headers) as response:
+                    answered += [response.headers, lambda: response.num_bytes_downloaded]
+                    body = b"".join([chunk async for chunk in response.aiter_bytes()])
+                    return response.status_code, response.reason_phrase, response.headers, body
+
+    def _http_error(self, status, reason, headers, body):
+        what = f"HTTP {status} {reason}".rstrip()
+        content_type = (headers.get("Content-Type") or "").lower()
+        if status == 429:
+            header = headers.get("Retry-After")
             retry_after = parse_retry_after(header, self.settings.clock())
             what += f" (Retry-After: {header.strip()})" if header else " (no Retry-After)"
             return Fault(what, retry_after=retry_after)
-        if error.code >= 500 or error.code == 408:
+        if status >= 500 or status == 408:
             return Fault(what + (" (an HTML error page)" if "html" in content_type else ""))
-        detail = _detail(body)
+        detail = _detail(body[:4096])
         message = what + (f": {detail}" if detail else "")
-        if error.code in (401, 403):
+        if status in (401, 403):
             message += f" (check the API key given with --token or {TOKEN_ENV})"
         return Refused(message)
+
+
+def _root(error):
+    """The first cause of an exception (httpx wraps httpcore's, which wraps the OSError)."""
+    while error.__cause__ is not None or error.__context__ is not None:
+        error = error.__cause__ or error.__context__
+    return error
 
 
 def _detail(body):
@@ -341,39 +344,49 @@ def _seconds(seconds):
 
 
 class Display:
-    """A status line redrawn in place on a terminal; plain lines elsewhere."""
+    """A live status bar (tqdm) on a terminal; plain lines elsewhere (a pipe, a log)."""
 
     def __init__(self, out, tty=None, quiet=False):
-        self.out = out
-        self.tty = out.isatty() if tty is None else tty
+        # tqdm writes "\r" and half lines: to the stream itself, not through Django's wrapper.
+        self.out = out._out if isinstance(out, OutputWrapper) else out
+        self.tty = self.out.isatty() if tty is None else tty
         self.quiet = quiet  # --verbosity 0: nothing but errors
-        self.current = ""
+        self.bar = None
 
     def line(self, text):
         if self.quiet:
             return
-        if self.current:
-            self._write("\r\x1b[K")
-        self._write(text + "\n")
-        if self.current:
-            self._write(self.current)
+        if self.bar is not None:
+            self.bar.write(text, file=self.out)  # above the bar, which is redrawn below it
+        else:
+            self.out.write(text + "\n")
+            self.out.flush()
 
-    def status(self, text):
-        if self.tty and not self.quiet:
-            self.current = text
-            self._write("\r\x1b[K" + text)
+    def status(self, text, done, total):
+        """Show ``done`` of ``total`` records (total None: not known yet) and ``text``."""
+        if not self.tty or self.quiet:
+            return
+        if self.bar is None:
+            self.bar = tqdm(
+                file=self.out,
+                total=total,
+                unit=" records",
+                initial=done,  # a resumed sync's records: not counted in the rate
+                leave=False,
+                dynamic_ncols=True,
+                mininterval=0,
+                disable=False,
+            )
+        if total is not None and self.bar.total != total:
+            self.bar.total = total
+        self.bar.set_postfix_str(text, refresh=False)
+        self.bar.update(done - self.bar.n)
+        self.bar.refresh()
 
     def close(self):
-        if self.current:
-            self._write("\r\x1b[K")
-            self.current = ""
-
-    def _write(self, text):
-        if isinstance(self.out, OutputWrapper):
-            self.out.write(text, ending="")
-        else:
-            self.out.write(text)
-        self.out.flush()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 # --- a sync -----------------------------------------------------------------------------------
@@ -389,6 +402,22 @@ class Result:
     tallies: dict = field(default_factory=dict)
     finished: bool = False
     seconds: float = 0.0
+
+
+class _RetryAfterOrBackoff(tenacity.wait.wait_base):
+    """What ``Retry-After`` asks plus the margin, else exponential backoff (capped)."""
+
+    def __init__(self, settings):
+        self.margin = settings.retry_after_margin
+        self.backoff = tenacity.wait_exponential(
+            multiplier=settings.retry_delay, max=settings.max_retry_delay
+        )
+
+    def __call__(self, retry_state):
+        error = retry_state.outcome.exception()
+        if getattr(error, "retry_after", None) is not None:
+            return error.retry_after + self.margin
+        return self.backoff(retry_state)
 
 
 class Sync:
@@ -480,43 +509,56 @@ class Sync:
 
     def _fetch(self, url):
         settings = self.settings
-        not_before = 0.0
-        attempts = settings.retries + 1
-        for attempt in range(1, attempts + 1):
-            self._wait(not_before)
-            self.display.status(self._status("calling the server"))
-            try:
-                return self.client.get(url)
-            except Refused as error:
-                raise self._stop(f"{url} answered {error}", retry_hint=False) from None
-            except Fault as error:
-                if attempt == attempts:
-                    raise self._stop(
-                        f"giving up on {url} after {attempts} attempts; the last one got {error}"
-                    ) from None
-                if error.retry_after is not None and error.retry_after > settings.max_retry_after:
-                    raise self._stop(
-                        f"{url} got {error}: a wait of {_seconds(error.retry_after)}, longer "
-                        f"than the {_seconds(settings.max_retry_after)} a sync waits"
-                    ) from None
-                self.result.retries += 1
-                if error.retry_after is not None:
-                    delay = error.retry_after + settings.retry_after_margin
-                    margin = _seconds(settings.retry_after_margin)
-                    why = f"honouring Retry-After plus a {margin} margin"
-                else:
-                    doubling = 2 ** min(attempt - 1, 32)
-                    delay = min(settings.retry_delay * doubling, settings.max_retry_delay)
-                    why = "backing off"
-                self.display.line(
-                    f"{url} got {error}; {why}: waiting {_seconds(delay)} before "
-                    f"retry {attempt} of {settings.retries}."
-                )
-                not_before = settings.clock() + delay
-            finally:
-                self.budget.record(settings.clock())
-                self.result.calls += 1
-        raise AssertionError("unreachable")  # pragma: no cover
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(Fault),
+            stop=tenacity.stop_after_attempt(settings.retries + 1),
+            wait=_RetryAfterOrBackoff(settings),
+            sleep=lambda seconds: self._wait(settings.clock() + seconds),
+            before_sleep=lambda state: self._announce_retry(url, state),
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, url)
+        except Refused as error:
+            raise self._stop(f"{url} answered {error}", retry_hint=False) from None
+        except RetryAfterTooLong as error:
+            raise self._stop(
+                f"{url} got {error.fault}: a wait of {_seconds(error.fault.retry_after)}, longer "
+                f"than the {_seconds(settings.max_retry_after)} a sync waits"
+            ) from None
+        except Fault as error:
+            attempts = settings.retries + 1
+            raise self._stop(
+                f"giving up on {url} after {attempts} attempts; the last one got {error}"
+            ) from None
+
+    def _attempt(self, url):
+        """One call, once the budget allows it; every call counts against the budget."""
+        settings = self.settings
+        self._wait(0.0)
+        self.display.status(*self._status("calling the server"))
+        try:
+            return self.client.get(url)
+        except Fault as error:
+            if error.retry_after is not None and error.retry_after > settings.max_retry_after:
+                raise RetryAfterTooLong(error) from None
+            raise
+        finally:
+            self.budget.record(settings.clock())
+            self.result.calls += 1
+
+    def _announce_retry(self, url, state):
+        settings = self.settings
+        error = state.outcome.exception()
+        self.result.retries += 1
+        if error.retry_after is not None:
+            why = f"honouring Retry-After plus a {_seconds(settings.retry_after_margin)} margin"
+        else:
+            why = "backing off"
+        self.display.line(
+            f"{url} got {error}; {why}: waiting {_seconds(state.next_action.sleep)} before "
+            f"retry {state.attempt_number} of {settings.retries}."
+        )
 
     def _store(self, url, document):
         """Stores one fetched page with its checkpoint; returns the next page's URL."""
@@ -575,7 +617,7 @@ class Sync:
             )
         end = now + total
         while (left := end - clock()) > 0:
-            self.display.status(self._status(f"next call in {_seconds(left)}"))
+            self.display.status(*self._status(f"next call in {_seconds(left)}"))
             self.settings.sleep(min(left, 1.0) if self.display.tty else left)
 
     # messages
@@ -600,14 +642,14 @@ class Sync:
         return f"{checkpoint.records}{total} records"
 
     def _status(self, doing):
-        return (
-            f"page {self.checkpoint.pages} stored · {self._records_words()} · "
-            f"{self._budget_words()} · {doing}"
-        )
+        """(text, records stored, records in all) for the status bar."""
+        checkpoint = self.checkpoint
+        text = f"page {checkpoint.pages} stored · {self._budget_words()} · {doing}"
+        return text, checkpoint.records, checkpoint.count
 
     def _report_page(self, url, stored):
         if self.display.tty:
-            self.display.status(self._status("page stored"))
+            self.display.status(*self._status("page stored"))
             return
         self.display.line(
             f"page {self.checkpoint.pages}: stored {stored} records from {url} "

@@ -18,6 +18,14 @@ def load_seed(name):
     return json.loads(SEED_FILES[name].read_text(encoding="utf-8"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Only tests marked ``server`` may start processes (see tests/servers.py)."""
+    from . import servers
+
+    servers.RUNNING.update(test=item.nodeid, marked=item.get_closest_marker("server") is not None)
+
+
 @pytest.fixture
 def api():
     return APIClient()

@@ -1,5 +1,8 @@
 """A fake LL2 server for the mirror tests: a real HTTP server on 127.0.0.1.
 
+It runs in a thread of the test's process (``servers.InProcess``), on a port
+the operating system chose.
+
 ``FakeLL2`` serves ``/2.3.0/spacecraft/`` pages built from a list of records
 with LL2's limit/offset pagination (``max_limit`` can be set lower than what a
 client asks), logs every request it receives with the time it arrived, and
@@ -8,9 +11,10 @@ or invalid bodies, slow answers, refusals, a ``next`` link to another host or
 back to the same page.
 
 ``detailed_records(n)`` builds ``n`` deterministic spacecraft in LL2 2.3.0's
-detailed form, with the shared objects (agencies, families, images...) nested
-consistently, nulls, empty lists and non-ASCII text, exactly as our own API
-renders them for a request to ``http://testserver``.
+detailed form (rendered by ``tests/ll2shape.py`` from the facts below), with
+the shared objects (agencies, families, images...) nested consistently, nulls,
+empty lists and non-ASCII text, exactly as our own API renders them for a
+request to ``http://testserver``.
 """
 
 import datetime
@@ -19,10 +23,12 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import isodate
+
+from . import ll2shape, servers
 
 SPACECRAFT_PATH = "/2.3.0/spacecraft/"
 
@@ -84,23 +90,21 @@ def duration(**kwargs):
 
 
 def image(pk, variants=0, credit=None, license_id=1, single_use=False):
-    return {
-        "id": pk,
-        "name": f"Image {pk}",
-        "image_url": f"https://images.example.org/{pk}.jpeg",
-        "thumbnail_url": f"https://images.example.org/{pk}_thumb.jpeg",
-        "credit": credit,
-        "license": LICENSES[license_id],
-        "single_use": single_use,
-        "variants": [
-            {
-                "id": pk * 10 + v,
-                "type": VARIANT_TYPES[v % 2 + 1],
-                "image_url": f"https://images.example.org/{pk}_v{v}.webp",
-            }
+    return ll2shape.image(
+        pk,
+        f"Image {pk}",
+        f"https://images.example.org/{pk}.jpeg",
+        f"https://images.example.org/{pk}_thumb.jpeg",
+        credit,
+        LICENSES[license_id],
+        single_use,
+        [
+            ll2shape.variant(
+                pk * 10 + v, VARIANT_TYPES[v % 2 + 1], f"https://images.example.org/{pk}_v{v}.webp"
+            )
             for v in range(variants)
         ],
-    }
+    )
 
 
 AGENCIES = {
@@ -153,16 +157,6 @@ AGENCIES = {
         "social_logo": None,
     },
 }
-
-STATS = [
-    "spacecraft_flown",
-    "total_launch_count",
-    "successful_launches",
-    "failed_launches",
-    "attempted_landings",
-    "successful_landings",
-    "failed_landings",
-]
 
 FAMILIES = {
     1: {
@@ -272,134 +266,66 @@ TIMES = [
 ]
 
 
-class Records:
-    """Renders the catalogue above at LL2's levels of detail."""
+def agency(pk):
+    """The facts of agency ``pk`` (``tests/ll2shape.py`` renders them)."""
+    facts = AGENCIES[pk]
+    return {
+        **facts,
+        "id": pk,
+        "type": AGENCY_TYPES[facts["type"]],
+        "country": [COUNTRIES[c] for c in facts["country"]],
+    }
 
-    def __init__(self, base):
-        self.base = base
 
-    def url(self, endpoint, pk):
-        return f"{self.base}/2.3.0/{endpoint}/{pk}/"
+def family(pk):
+    facts = FAMILIES[pk]
+    manufacturer, parent = facts["manufacturer"], facts["parent"]
+    return {
+        **facts,
+        "id": pk,
+        "manufacturer": agency(manufacturer) if manufacturer else None,
+        "parent": family(parent) if parent else None,
+        **dict(zip(ll2shape.STATISTICS, facts["stats"], strict=True)),
+    }
 
-    def agency_mini(self, pk):
-        agency = AGENCIES[pk]
-        return {
-            "response_mode": "list",
-            "id": pk,
-            "url": self.url("agencies", pk),
-            "name": agency["name"],
-            "abbrev": agency["abbrev"],
-            "type": AGENCY_TYPES[agency["type"]],
-        }
 
-    def agency_normal(self, pk):
-        agency = AGENCIES[pk]
-        return {
-            **self.agency_mini(pk),
-            "response_mode": "normal",
-            "featured": agency["featured"],
-            "country": [COUNTRIES[c] for c in agency["country"]],
-            **{
-                key: agency[key]
-                for key in (
-                    "description",
-                    "administrator",
-                    "founding_year",
-                    "launchers",
-                    "spacecraft",
-                    "parent",
-                    "image",
-                    "logo",
-                    "social_logo",
-                )
-            },
-        }
+def config(pk):
+    facts = CONFIGS[pk]
+    return {
+        **facts,
+        "id": pk,
+        "type": CONFIG_TYPES[facts["type"]],
+        "agency": agency(facts["agency"]),
+        "family": [family(f) for f in facts["family"]],
+        **dict(zip(ll2shape.STATISTICS, facts["stats"], strict=True)),
+    }
 
-    def family_mini(self, pk):
-        return {"response_mode": "list", "id": pk, "name": FAMILIES[pk]["name"]}
 
-    def family_normal(self, pk):
-        family = FAMILIES[pk]
-        manufacturer, parent = family["manufacturer"], family["parent"]
-        return {
-            **self.family_mini(pk),
-            "response_mode": "normal",
-            "description": family["description"],
-            "manufacturer": self.agency_mini(manufacturer) if manufacturer else None,
-            "parent": self.family_mini(parent) if parent else None,
-            "maiden_flight": family["maiden_flight"],
-        }
-
-    def family_detailed(self, pk):
-        family = FAMILIES[pk]
-        manufacturer, parent = family["manufacturer"], family["parent"]
-        return {
-            **self.family_normal(pk),
-            "manufacturer": self.agency_normal(manufacturer) if manufacturer else None,
-            "parent": self.family_normal(parent) if parent else None,
-            **dict(zip(STATS, family["stats"], strict=True)),
-        }
-
-    def config_detailed(self, pk):
-        config = CONFIGS[pk]
-        return {
-            "response_mode": "detailed",
-            "id": pk,
-            "url": self.url("spacecraft_configurations", pk),
-            "name": config["name"],
-            "type": CONFIG_TYPES[config["type"]],
-            "agency": self.agency_normal(config["agency"]),
-            "family": [self.family_detailed(f) for f in config["family"]],
-            **{
-                key: config[key]
-                for key in (
-                    "in_use",
-                    "image",
-                    "capability",
-                    "history",
-                    "details",
-                    "maiden_flight",
-                    "height",
-                    "diameter",
-                    "human_rated",
-                    "crew_capacity",
-                    "payload_capacity",
-                    "payload_return_capacity",
-                    "flight_life",
-                    "wiki_link",
-                    "info_link",
-                )
-            },
-            **dict(zip(STATS, config["stats"], strict=True)),
-            "fastest_turnaround": config["fastest_turnaround"],
-        }
-
-    def spacecraft_detailed(self, pk):
-        return {
-            "response_mode": "detailed",
-            "id": pk,
-            "url": self.url("spacecraft", pk),
-            "name": f"Craft {pk}" if pk % 5 else f"Craft {pk} «Ñandú»",
-            "serial_number": None if pk % 4 == 0 else f"SN-{pk:03d}",
-            "is_placeholder": pk % 7 == 0,
-            "image": None if pk % 3 == 0 else image(1000 + pk, variants=pk % 3),
-            "in_space": pk % 2 == 1,
-            "time_in_space": TIMES[pk % len(TIMES)],
-            "time_docked": TIMES[(pk + 2) % len(TIMES)],
-            "flights_count": None if pk % 6 == 0 else pk % 4,
-            "mission_ends_count": pk % 3,
-            "status": STATUSES[pk % len(STATUSES)],
-            "description": "" if pk % 4 == 1 else f"Spacecraft number {pk}.\nIt flew.",
-            "spacecraft_config": self.config_detailed(pk % len(CONFIGS) + 1),
-            "fastest_turnaround": None if pk % 2 else TIMES[pk % len(TIMES)],
-            "flights": [],
-        }
+def spacecraft(pk):
+    return {
+        "id": pk,
+        "name": f"Craft {pk}" if pk % 5 else f"Craft {pk} «Ñandú»",
+        "serial_number": None if pk % 4 == 0 else f"SN-{pk:03d}",
+        "is_placeholder": pk % 7 == 0,
+        "image": None if pk % 3 == 0 else image(1000 + pk, variants=pk % 3),
+        "in_space": pk % 2 == 1,
+        "time_in_space": TIMES[pk % len(TIMES)],
+        "time_docked": TIMES[(pk + 2) % len(TIMES)],
+        "flights_count": None if pk % 6 == 0 else pk % 4,
+        "mission_ends_count": pk % 3,
+        "status": STATUSES[pk % len(STATUSES)],
+        "description": "" if pk % 4 == 1 else f"Spacecraft number {pk}.\nIt flew.",
+        "spacecraft_config": config(pk % len(CONFIGS) + 1),
+        "fastest_turnaround": None if pk % 2 else TIMES[pk % len(TIMES)],
+    }
 
 
 def detailed_records(count, first_id=1, base="http://testserver"):
-    """``count`` spacecraft in detailed form, ids ``first_id`` and up."""
-    records = Records(base)
-    return [records.spacecraft_detailed(pk) for pk in range(first_id, first_id + count)]
+    """``count`` spacecraft in detailed form, ids ``first_id`` and up, linked below ``base``."""
+    return [
+        ll2shape.spacecraft_detailed(spacecraft(pk), f"{base}/2.3.0")
+        for pk in range(first_id, first_id + count)
+    ]
 
 
 # --- the server ------------------------------------------------------------------------
@@ -449,18 +375,16 @@ class Hit:
 
 
 class FakeLL2:
-    def __init__(self, records, max_limit=100, default_limit=10, gzip=False, port=0):
+    def __init__(self, records, max_limit=100, default_limit=10, gzip=False):
         self.records = list(records)
         self.max_limit = max_limit
         self.default_limit = default_limit
         self.gzip = gzip
-        self.requested_port = port  # 0: any free port
         self.next_host = None  # set to send ``next`` links to another host name
         self.faults = []
         self.hits = []
         self._lock = threading.Lock()
-        self._server = None
-        self._thread = None
+        self._served = None
 
     # control
 
@@ -476,7 +400,7 @@ class FakeLL2:
 
     @property
     def port(self):
-        return self._server.server_address[1]
+        return self._served.port
 
     @property
     def url(self):
@@ -488,18 +412,11 @@ class FakeLL2:
         class Handler(_Handler):
             server_fake = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.requested_port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self._served = servers.InProcess(Handler)
         return self
 
     def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._served.stop()
 
     def __enter__(self):
         return self.start()

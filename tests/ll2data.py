@@ -1,7 +1,8 @@
 """LL2-shaped test data built from the captured seed records.
 
 The seeds are normal-mode pages. ``detailed_from_normal(record)`` turns one
-normal record into LL2's detailed form (``SpacecraftEndpointDetailed``:
+normal record into LL2's detailed form (rendered by ``tests/ll2shape.py`` from
+the record's facts and plausible detailed-only ones) (``SpacecraftEndpointDetailed``:
 the configuration as ``SpacecraftConfigDetailed`` with its agency as
 ``AgencyNormal``, families as ``SpacecraftConfigFamilyDetailed``, plus
 ``flights``), adding plausible detailed-only values. Everything is derived
@@ -18,6 +19,7 @@ import datetime
 
 import isodate
 
+from . import ll2shape
 from .conftest import load_seed
 
 LICENSE = {"id": 1, "name": "Unknown", "priority": 9, "link": None}
@@ -40,8 +42,7 @@ def seed_records(name=None):
 
 def page(records, **fields):
     """An LL2 page holding ``records``; ``fields`` override count/next/previous."""
-    records = list(records)
-    return {"count": len(records), "next": None, "previous": None, "results": records, **fields}
+    return ll2shape.page(records, **fields)
 
 
 def detailed_from_normal(record, **overrides):
@@ -50,95 +51,76 @@ def detailed_from_normal(record, **overrides):
     ``overrides`` replace top-level keys of the result (``name="X"``); edit
     the returned dict for anything deeper.
     """
-    detailed = copy.deepcopy(record)
-    detailed["response_mode"] = "detailed"
-    detailed["spacecraft_config"] = detailed_config(record["spacecraft_config"])
-    detailed["flights"] = []
+    facts = {
+        **copy.deepcopy(record),
+        "spacecraft_config": config_facts(record["spacecraft_config"]),
+    }
+    detailed = ll2shape.spacecraft_detailed(facts)
     detailed.update(overrides)
     return detailed
 
 
-def detailed_config(config):
-    """``SpacecraftConfigNormal`` -> ``SpacecraftConfigDetailed``."""
+def config_facts(config):
+    """A normal configuration's facts, with plausible values for the detailed-only ones."""
     n = config["id"]
-    detailed = copy.deepcopy(config)
-    detailed["response_mode"] = "detailed"
-    detailed["agency"] = agency_normal(config["agency"])
-    detailed["family"] = [family_detailed(family) for family in config["family"] or []]
-    detailed.update(
-        capability=f"{config['name']} carries up to {n % 4 + 2} crew to low Earth orbit.",
-        history=f"{config['name']} was developed from {1960 + n % 40} on.",
-        details=f"Configuration {n}: pressurised module with service section.",
-        maiden_flight=_date(1960, n),
-        height=7.0 + (n % 5) * 0.5,
-        diameter=2.5 + (n % 3) * 0.25,
-        human_rated=n % 2 == 1,
-        crew_capacity=n % 4 + 2,
-        payload_capacity=1000 * (n % 7 + 1),
-        payload_return_capacity=100 * (n % 5),
-        flight_life=f"{n % 200 + 10} days",
-        wiki_link=f"https://en.wikipedia.org/wiki/Configuration_{n}",
-        info_link=f"https://example.org/configurations/{n}",
+    return {
+        **copy.deepcopy(config),
+        "agency": agency_facts(config["agency"]),
+        "family": [family_facts(family) for family in config["family"] or []],
+        "capability": f"{config['name']} carries up to {n % 4 + 2} crew to low Earth orbit.",
+        "history": f"{config['name']} was developed from {1960 + n % 40} on.",
+        "details": f"Configuration {n}: pressurised module with service section.",
+        "maiden_flight": _date(1960, n),
+        "height": 7.0 + (n % 5) * 0.5,
+        "diameter": 2.5 + (n % 3) * 0.25,
+        "human_rated": n % 2 == 1,
+        "crew_capacity": n % 4 + 2,
+        "payload_capacity": 1000 * (n % 7 + 1),
+        "payload_return_capacity": 100 * (n % 5),
+        "flight_life": f"{n % 200 + 10} days",
+        "wiki_link": f"https://en.wikipedia.org/wiki/Configuration_{n}",
+        "info_link": f"https://example.org/configurations/{n}",
         **_stats(n),
-        fastest_turnaround=isodate.duration_isoformat(
+        "fastest_turnaround": isodate.duration_isoformat(
             datetime.timedelta(days=n % 30 + 1, hours=n % 24)
         ),
-    )
-    return detailed
+    }
 
 
-def agency_normal(agency):
-    """``AgencyMini`` -> ``AgencyNormal`` (with countries and three images)."""
+def agency_facts(agency):
+    """An ``AgencyMini``'s facts, with countries, three images and the other normal values."""
     n = agency["id"]
-    normal = copy.deepcopy(agency)
-    normal["response_mode"] = "normal"
     country = COUNTRIES[n % len(COUNTRIES)]
-    normal.update(
-        featured=n % 3 == 0,
-        country=[
-            dict(
-                zip(
-                    (
-                        "id",
-                        "name",
-                        "alpha_2_code",
-                        "alpha_3_code",
-                        "nationality_name",
-                        "nationality_name_composed",
-                    ),
-                    country,
-                    strict=True,
-                )
-            )
-        ],
-        description=f"{agency['name']} builds and operates spacecraft.",
-        administrator=f"Administrator {n}",
-        founding_year=1950 + n % 60,
-        launchers=f"Launcher {n}",
-        spacecraft=f"Spacecraft of {agency['name']}"[:500],
-        parent=None,
-        image=image(f"{agency['name']} image", 900_000 + 10 * n),
-        logo=image(f"{agency['name']} logo", 900_000 + 10 * n + 1, variants=1),
-        social_logo=image(f"{agency['name']} social logo", 900_000 + 10 * n + 2),
-    )
-    return normal
-
-
-def family_detailed(family):
-    """``SpacecraftConfigFamilyNormal`` -> ``SpacecraftConfigFamilyDetailed``."""
-    detailed = copy.deepcopy(family)
-    if family["manufacturer"] is not None:
-        detailed["manufacturer"] = agency_normal(family["manufacturer"])
-    if family["parent"] is not None:
-        detailed["parent"] = family_normal(family["parent"])
-    detailed.update(_stats(family["id"]))
-    return detailed
-
-
-def family_normal(family):
-    """``SpacecraftConfigFamilyMini`` -> ``SpacecraftConfigFamilyNormal``."""
     return {
-        "response_mode": "normal",
+        **copy.deepcopy(agency),
+        "featured": n % 3 == 0,
+        "country": [ll2shape.country(*country)],
+        "description": f"{agency['name']} builds and operates spacecraft.",
+        "administrator": f"Administrator {n}",
+        "founding_year": 1950 + n % 60,
+        "launchers": f"Launcher {n}",
+        "spacecraft": f"Spacecraft of {agency['name']}"[:500],
+        "parent": None,
+        "image": image(f"{agency['name']} image", 900_000 + 10 * n),
+        "logo": image(f"{agency['name']} logo", 900_000 + 10 * n + 1, variants=1),
+        "social_logo": image(f"{agency['name']} social logo", 900_000 + 10 * n + 2),
+    }
+
+
+def family_facts(family):
+    """A ``SpacecraftConfigFamilyNormal``'s facts (its parent: a Mini's), with statistics."""
+    manufacturer, parent = family["manufacturer"], family["parent"]
+    return {
+        **copy.deepcopy(family),
+        "manufacturer": agency_facts(manufacturer) if manufacturer else None,
+        "parent": parent_facts(parent) if parent else None,
+        **_stats(family["id"]),
+    }
+
+
+def parent_facts(family):
+    """A ``SpacecraftConfigFamilyMini``'s facts, as a parent family (no manufacturer)."""
+    return {
         "id": family["id"],
         "name": family["name"],
         "description": f"The {family['name']} family.",
@@ -151,23 +133,23 @@ def family_normal(family):
 def image(name, image_id, variants=0):
     """An LL2 ``Image`` with ``variants`` variants (ids follow the image's)."""
     slug = f"image_{image_id}"
-    return {
-        "id": image_id,
-        "name": name,
-        "image_url": f"{IMAGE_BASE}/{slug}.jpg",
-        "thumbnail_url": f"{IMAGE_BASE}/{slug}_thumbnail.jpg",
-        "credit": f"Credit {image_id}",
-        "license": dict(LICENSE),
-        "single_use": False,
-        "variants": [
-            {
-                "id": image_id * 10 + number,
-                "type": dict(VARIANT_TYPE),
-                "image_url": f"{IMAGE_BASE}/{slug}_variant_{number}.jpg",
-            }
+    return ll2shape.image(
+        image_id,
+        name,
+        f"{IMAGE_BASE}/{slug}.jpg",
+        f"{IMAGE_BASE}/{slug}_thumbnail.jpg",
+        f"Credit {image_id}",
+        dict(LICENSE),
+        False,
+        [
+            ll2shape.variant(
+                image_id * 10 + number,
+                dict(VARIANT_TYPE),
+                f"{IMAGE_BASE}/{slug}_variant_{number}.jpg",
+            )
             for number in range(variants)
         ],
-    }
+    )
 
 
 def _stats(n):

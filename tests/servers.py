@@ -1,58 +1,181 @@
-"""Real server processes and their databases, for the tests that need them.
+"""The one way the tests and the benchmark start processes: gunicorn, manage.py, Python.
 
 Raw bytes over a socket, 64 concurrent connections, an import killed half-way:
-these need the real thing, not Django's test client. Each server runs in its
-own process with production settings (``spacedevs.settings``, ``DEBUG`` off)
-on a database of its own, made from the test run's ``DATABASE_URL``:
+these need the real thing, not Django's test client. Everything that runs in a
+process of its own is started here:
 
-- SQLite (no ``DATABASE_URL``): a file in a temporary directory;
-- PostgreSQL: a database named after the configured one plus a suffix
-  (``ll2_x`` -> ``ll2_x_srv_load``), dropped when the test is done.
+- ``Server``: gunicorn with the production configuration (``gunicorn.conf.py``)
+  on a listening socket this module opens on a port the operating system
+  chooses (``127.0.0.1:0``) and hands over as ``--bind fd://N``. No port is
+  ever fixed, so any number of runs, xdist workers and engineers can share the
+  machine.
+- ``run`` / ``start`` / ``measure``: ``python ARGS...`` (``manage.py ...``,
+  ``bench/load.py ...``, ``-c CODE``) in the project's root, waited for,
+  in the background, or with its wall time and peak memory.
+- ``Database``: a fresh, migrated database for such processes, made from the
+  test run's ``DATABASE_URL``: a SQLite file in a temporary directory, or a
+  PostgreSQL database named after the configured one plus the tag and the
+  pytest-xdist worker (``ll2_x`` -> ``ll2_x_srv_load_gw1``), dropped when done.
+- ``redis_prefix``: a Redis key prefix no other test, worker or run shares.
 
-The server is gunicorn with the production configuration (``gunicorn.conf.py``)
-when requirements.txt lists it, else Django's ``runserver``. Ports come from ``TEST_SERVER_PORTS``
-(default 8200-8219).
+- ``InProcess``: an ``http.server`` in threads of the test's own process, on
+  port 0 too: the fake LL2 server (``tests/fake_ll2.py``).
 """
 
 import http.client
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SECRET = "test-server-secret-key-long-enough-and-varied-0123456789-abcdefghij"
+HOST = "127.0.0.1"
+# Variables of the test run that must not leak into a production-like process.
+TEST_ONLY = ("DJANGO_", "PYTEST_", "API_", "BEHIND_", "SECURE_")
+# Set by tests/conftest.py while a test runs: the test's name, and whether it is marked
+# ``server`` (only such tests may start processes, so that ``make test-fast`` starts none).
+RUNNING = {"test": None, "marked": True}
 
 
-def _ports():
-    spec = os.environ.get("TEST_SERVER_PORTS", "8200-8219")
-    first, _, last = spec.partition("-")
-    return range(int(first), int(last or first) + 1)
+def _allowed():
+    if not RUNNING["marked"]:
+        raise RuntimeError(
+            f"{RUNNING['test']} starts a process: mark it @pytest.mark.server "
+            "(make test-fast leaves those out)"
+        )
 
 
-def free_port():
-    for port in _ports():
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {os.environ.get('TEST_SERVER_PORTS', '8200-8219')}")
+def worker():
+    """The pytest-xdist worker running this test (``gw0``...), or ``""`` when not under xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
-def on_postgresql():
-    return (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql://"))
+def redis_prefix(tag):
+    """A Redis key prefix of one test's own: no other worker, run or engineer shares it."""
+    return f"ll2-test-{tag}-{worker() or 'main'}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def listening_socket():
+    """A socket listening on 127.0.0.1, on a port the operating system chose."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((HOST, 0))
+    sock.listen(128)
+    return sock
+
+
+def closed_port():
+    """A port nothing listens on (the operating system's choice, released at once)."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def on_postgresql(url=None):
+    url = os.environ.get("DATABASE_URL") if url is None else url
+    return (url or "").startswith(("postgres://", "postgresql://"))
+
+
+# --- processes --------------------------------------------------------------------------
+
+
+def _argv(args):
+    _allowed()
+    return [PYTHON, *map(str, args)]
+
+
+def run(*args, env=None, timeout=600, check=False, cwd=ROOT):
+    """``python ARGS`` in the project root, waited for; its CompletedProcess (text output)."""
+    return subprocess.run(
+        _argv(args),
+        cwd=cwd,
+        env=os.environ.copy() if env is None else env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=timeout,
+    )
+
+
+def manage(*args, env=None, **kwargs):
+    """``python manage.py ARGS``; see ``run``."""
+    return run(ROOT / "manage.py", *args, env=env, **kwargs)
+
+
+def start(*args, env=None, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True):
+    """``python ARGS`` in the background, in a session of its own (``stop`` ends it all)."""
+    return subprocess.Popen(
+        _argv(args),
+        cwd=ROOT,
+        env=os.environ.copy() if env is None else env,
+        stdout=stdout,
+        stderr=stderr,
+        text=text,
+        start_new_session=True,
+    )
+
+
+def stop(process, timeout=15):
+    """SIGTERM to ``process``'s session, SIGKILL if it is still there after ``timeout``."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class Measured:
+    """What ``measure`` saw: exit code, output, wall seconds, peak resident memory (MB)."""
+
+    def __init__(self, returncode, stdout, stderr, seconds, peak_mb):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+        self.seconds, self.peak_mb = seconds, peak_mb
+
+
+def measure(*args, env=None, timeout=3600, quiet=True):
+    """``python ARGS``, with its wall time and peak RSS (from ``wait4``, this process only).
+
+    ``quiet``: its standard output is dropped (else it goes to ours); the
+    standard error is kept for the caller.
+    """
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            _argv(args),
+            cwd=ROOT,
+            env=os.environ.copy() if env is None else env,
+            stdout=subprocess.DEVNULL if quiet else None,
+            stderr=err,
+            start_new_session=True,
+        )
+        timer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    return Measured(process.returncode, None, stderr, seconds, usage.ru_maxrss / 1024)
+
+
+# --- databases ---------------------------------------------------------------------------
 
 
 def _admin_execute(url, statement):
@@ -68,51 +191,51 @@ def _admin_execute(url, statement):
         admin.close()
 
 
-class Database:
-    """A fresh, migrated database for server processes; ``url`` is its DATABASE_URL."""
+def production_env(**extra):
+    """The test run's environment less its test-only settings, with production settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(TEST_ONLY)}
+    env.update(
+        DJANGO_SETTINGS_MODULE="spacedevs.settings",
+        SECRET_KEY=SECRET,
+        DEBUG="0",
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("REDIS_URL", None)
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
 
-    def __init__(self, tag):
+
+class Database:
+    """A fresh, migrated database for server processes; ``url`` is its DATABASE_URL.
+
+    ``base``: the database URL it is named after (default: the run's
+    ``DATABASE_URL``; SQLite when that is unset). ``migrate=False`` leaves it empty.
+    """
+
+    def __init__(self, tag, base=None, migrate=True):
         self.tag = tag
         self.tmp = tempfile.mkdtemp(prefix=f"ll2-{tag}-")
-        base = os.environ.get("DATABASE_URL") or ""
-        if on_postgresql():
-            parts = urlsplit(base)
-            self.name = f"{parts.path.lstrip('/') or 'll2'}_srv_{tag}"
+        self.base = os.environ.get("DATABASE_URL") or "" if base is None else base
+        if on_postgresql(self.base):
+            parts = urlsplit(self.base)
+            suffix = f"_{worker()}" if worker() else ""
+            self.name = f"{parts.path.lstrip('/') or 'll2'}_srv_{tag}{suffix}"
             self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
             self._drop()
-            _admin_execute(base, f'CREATE DATABASE "{self.name}"')
+            _admin_execute(self.base, f'CREATE DATABASE "{self.name}"')
         else:
             self.name = None
             self.url = f"sqlite:///{self.tmp}/{tag}.sqlite3"
-        self.manage("migrate", "--noinput", "-v0")
+        if migrate:
+            self.manage("migrate", "--noinput", "-v0")
 
     def env(self, **extra):
         """The environment of a process on this database, production settings."""
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("DJANGO_", "PYTEST_", "API_", "BEHIND_", "SECURE_"))
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="spacedevs.settings",
-            DATABASE_URL=self.url,
-            SECRET_KEY=SECRET,
-            DEBUG="0",
-            PYTHONUNBUFFERED="1",
-        )
-        env.update({key: str(value) for key, value in extra.items()})
-        return env
+        return production_env(DATABASE_URL=self.url, **extra)
 
     def manage(self, *args, env=None, check=True, timeout=600):
-        return subprocess.run(
-            [PYTHON, "manage.py", *args],
-            cwd=ROOT,
-            env=env or self.env(),
-            capture_output=True,
-            text=True,
-            check=check,
-            timeout=timeout,
-        )
+        return manage(*args, env=env or self.env(), check=check, timeout=timeout)
 
     def shell(self, code, **kwargs):
         """Run Python ``code`` with Django set up on this database; its stdout."""
@@ -126,8 +249,7 @@ class Database:
         return path
 
     def _drop(self):
-        base = os.environ.get("DATABASE_URL")
-        _admin_execute(base, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        _admin_execute(self.base, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
     def drop(self):
         if self.name:
@@ -135,56 +257,80 @@ class Database:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def uses_gunicorn():
-    requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8").lower()
-    return "gunicorn" in requirements and shutil.which("gunicorn", path=Path(PYTHON).parent)
+# --- gunicorn ------------------------------------------------------------------------------
 
 
 class Server:
-    """A server process on ``database``; ``url`` is its base URL (no trailing slash)."""
+    """gunicorn on ``database`` (or on the environment ``env``); ``url``: its base URL.
 
-    def __init__(self, database, workers=2, **env):
-        self.port = free_port()
-        self.host = "127.0.0.1"
-        self.url = f"http://{self.host}:{self.port}"
-        self.log = Path(database.tmp) / f"server-{self.port}.log"
-        if uses_gunicorn():
-            # The production configuration (gunicorn.conf.py), on our port.
-            command = [str(Path(PYTHON).parent / "gunicorn"), "--config", "gunicorn.conf.py"]
-            env = {
-                "GUNICORN_BIND": f"{self.host}:{self.port}",
-                "WEB_CONCURRENCY": workers,
-                "GUNICORN_ACCESS_LOG": "off",
-                **env,
-            }
+    ``app``: another WSGI application than the project's (the benchmark's
+    bare one); ``extra``: settings for its environment. Its standard output
+    (the access log, when ``access_log``) and standard error are kept in
+    files; ``output()`` reads both.
+    """
+
+    def __init__(self, database=None, workers=2, env=None, app=None, access_log=False, **extra):
+        settings = {"WEB_CONCURRENCY": workers, "GUNICORN_ACCESS_LOG": "-" if access_log else "off"}
+        if env is None:
+            env = database.env(**settings, **extra)
         else:
-            command = [PYTHON, "manage.py", "runserver", "--noreload", f"{self.host}:{self.port}"]
-        with open(self.log, "wb") as log:
+            env = {**env, **{key: str(value) for key, value in {**settings, **extra}.items()}}
+        _allowed()
+        self.tmp = tempfile.mkdtemp(prefix="ll2-gunicorn-")
+        listener = listening_socket()
+        self.host, self.port = listener.getsockname()
+        self.url = f"http://{self.host}:{self.port}"
+        fd = listener.fileno()
+        command = [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"fd://{fd}",
+        ]
+        if app:
+            command.append(app)
+        self.stdout_path = Path(self.tmp) / "stdout.log"
+        self.stderr_path = Path(self.tmp) / "stderr.log"
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(
                 command,
                 cwd=ROOT,
-                env=database.env(**env),
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                env=env,
+                stdout=out,
+                stderr=err,
+                pass_fds=(fd,),
                 start_new_session=True,
             )
+        # gunicorn holds the socket now; ours closes, so a gunicorn that dies
+        # refuses connections instead of leaving them waiting.
+        listener.close()
         self._wait_ready()
 
-    def _wait_ready(self, timeout=30):
+    def _wait_ready(self, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server stopped at start:\n{self.output()}")
+                raise RuntimeError(f"gunicorn stopped at start:\n{self.output()[-3000:]}")
             try:
-                self.get("/admin/login/")  # not throttled, needs no data
-            except OSError:
-                time.sleep(0.1)
+                self.get("/healthz", timeout=2)  # answers without data (perhaps 503)
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.05)
                 continue
             return  # it answers (what it answers is for the test to judge)
-        raise RuntimeError(f"the server did not start in {timeout} s:\n{self.output()}")
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer in {timeout} s:\n{self.output()[-3000:]}")
+
+    def stdout(self):
+        return self.stdout_path.read_text(encoding="utf-8", errors="replace")
+
+    def stderr(self):
+        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
     def output(self):
-        return self.log.read_text(encoding="utf-8", errors="replace")
+        return self.stdout() + self.stderr()
 
     def get(self, target, headers=None, timeout=30):
         """(status, headers, body bytes) of one GET on a new connection."""
@@ -217,14 +363,22 @@ class Server:
             body = _dechunk(body)
         return int(status_line.split()[1]), head, body
 
+    def cpu_seconds(self):
+        """CPU seconds used so far by the gunicorn master and its workers."""
+        return process_group_cpu(self.process.pid)
+
     def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop(self.process)
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 def _dechunk(data):
@@ -238,9 +392,55 @@ def _dechunk(data):
     return body
 
 
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_group_cpu(process_group=None, database=None):
+    """CPU seconds used so far by a process group and by the PostgreSQL backends of a database."""
+    total = 0
+    marker = f" {database} ".encode() if database else None
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            mine = process_group is not None and int(fields[2]) == process_group
+            if not mine and marker:
+                title = Path(f"/proc/{entry.name}/cmdline").read_bytes()
+                mine = title.startswith(b"postgres: ") and marker in title
+        except (OSError, IndexError, ValueError):
+            continue
+        if mine:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+# --- in this process -------------------------------------------------------------------------
+
+
+class InProcess:
+    """An ``http.server`` handler served by threads of this process (the fake LL2 server),
+    on a port the operating system chose."""
+
+    def __init__(self, handler):
+        self.server = ThreadingHTTPServer((HOST, 0), handler)
+        self.server.daemon_threads = True
+        self.host, self.port = self.server.server_address[:2]
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
 @contextmanager
-def database(tag):
-    made = Database(tag)
+def database(tag, **kwargs):
+    made = Database(tag, **kwargs)
     try:
         yield made
     finally:
@@ -248,9 +448,6 @@ def database(tag):
 
 
 @contextmanager
-def server(on, **kwargs):
-    running = Server(on, **kwargs)
-    try:
+def server(on=None, **kwargs):
+    with Server(on, **kwargs) as running:
         yield running
-    finally:
-        running.stop()

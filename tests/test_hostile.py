@@ -340,6 +340,7 @@ RAW_QUERIES = [
 ]
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("prefix", sorted(ENDPOINTS))
 def test_raw_bytes_never_give_a_5xx(server, prefix):
     failures = []
@@ -359,6 +360,7 @@ def test_raw_bytes_never_give_a_5xx(server, prefix):
     assert failures == []
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("length", [3_000, 10_000, 60_000, 100_000, 1_000_000])
 def test_overlong_request_lines_never_give_a_5xx(server, length):
     target = b"/2.3.0/spacecraft/?format=json&search=" + b"y" * length
@@ -368,11 +370,13 @@ def test_overlong_request_lines_never_give_a_5xx(server, length):
     assert status in (200, 414) if length > 3_000 else status == 200
 
 
+@pytest.mark.server
 def test_a_raw_nul_byte_in_the_request_line_is_refused_not_a_5xx(server):
     status, _, _ = raw_get(server, b"/2.3.0/spacecraft/?search=a\x00b&format=json")
     assert status == 400
 
 
+@pytest.mark.server
 def test_many_headers_and_a_bad_host_are_not_a_5xx(server):
     status, _, body = server.raw(
         b"GET /2.3.0/spacecraft/?format=json HTTP/1.1\r\nHost: attacker.example\r\n"
@@ -382,6 +386,7 @@ def test_many_headers_and_a_bad_host_are_not_a_5xx(server):
     assert json.loads(body) == {"error": "Bad Request (400)"}
 
 
+@pytest.mark.server
 def test_a_long_search_of_emoji_and_right_to_left_text_over_the_wire(server):
     term = "🚀" * 100 + "ש" * 150 + "ع" * 50  # 300 characters, 1,300 bytes, 3,600 encoded
     status, _, body = server.get_json("/2.3.0/spacecraft/?format=json&search=" + quote(term))

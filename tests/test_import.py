@@ -10,10 +10,7 @@ the same before and after.
 import json
 import os
 import re
-import subprocess
-import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -24,10 +21,10 @@ from django.test.utils import CaptureQueriesContext
 from spacecraft import models
 from spacecraft.importer import WRITE_ORDER, ImportFailure, import_document, load_document
 
+from . import servers
 from .conftest import SEED_FILES, load_seed
 from .ll2data import detailed_from_normal, page, seed_records
 
-ROOT = Path(__file__).resolve().parent.parent
 BROWSABLE = {name: path.with_suffix(".browsable.txt") for name, path in SEED_FILES.items()}
 SUMMARY_LINE = re.compile(r"^(?P<kind>[a-z ]+): (\d+) created, (\d+) updated, (\d+) unchanged$")
 
@@ -705,22 +702,15 @@ def cli_database(tmp_path_factory):
     """A migrated SQLite file of its own, for manage.py run as a process."""
     path = tmp_path_factory.mktemp("cli") / "cli.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "cli-tests"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    servers.manage("migrate", "--noinput", "-v0", env=env, check=True)
     return env
 
 
 def manage(env, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", "import_ll2", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    return servers.manage("import_ll2", *args, env=env)
 
 
+@pytest.mark.server
 def test_command_line_exit_codes_and_messages(cli_database, tmp_path):
     records = seed_records("ll")
     del records[4]["spacecraft_config"]

@@ -126,11 +126,12 @@ def wait_until_gone(database):
     raise AssertionError("the killed import's connection is still open")
 
 
+@pytest.mark.server
 def test_a_killed_import_leaves_the_file_unapplied_and_a_rerun_completes(files):
     with servers.database("interrupt") as database:
         database.import_records(detailed_records(BEFORE))
         env = database.env(PGAPPNAME=APP_NAME)
-        command = [servers.PYTHON, "manage.py", "import_ll2", *files]
+        command = ["manage.py", "import_ll2", *files]
 
         # The small file alone, to know the state the large file must not change.
         database.manage("import_ll2", files[0], "-v0")
@@ -140,14 +141,7 @@ def test_a_killed_import_leaves_the_file_unapplied_and_a_rerun_completes(files):
         )
         # Importing the small file again changes nothing, so the state after
         # the killed run is comparable whether or not it got past that file.
-        process = subprocess.Popen(
-            command,
-            cwd=servers.ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        process = servers.start(*command, env=env, stdout=subprocess.DEVNULL, text=False)
         try:
             if servers.on_postgresql():
                 wait_inside_the_transaction_postgresql(database, process)
@@ -166,9 +160,7 @@ def test_a_killed_import_leaves_the_file_unapplied_and_a_rerun_completes(files):
         assert snapshot(database) == expected
         assert counts(database) == [BEFORE + SMALL, 0]
 
-        rerun = subprocess.run(
-            command, cwd=servers.ROOT, env=env, capture_output=True, text=True, timeout=600
-        )
+        rerun = servers.run(*command, env=env)
         assert rerun.returncode == 0, rerun.stderr
         assert counts(database) == [LARGE, LARGE]
         created = LARGE - BEFORE - SMALL

@@ -13,7 +13,6 @@ forever", PostgreSQL's ``statement_timeout`` from ``DB_STATEMENT_TIMEOUT``.
 
 import json
 import os
-import subprocess
 import time
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,25 +33,20 @@ def catalogue():
         yield database
 
 
+@pytest.mark.server
 def test_64_connections_on_a_mix_of_requests_have_no_errors_and_no_timeouts(catalogue):
     with servers.server(catalogue) as server:
-        result = subprocess.run(
-            [
-                servers.PYTHON,
-                "bench/load.py",
-                "--url",
-                server.url,
-                "--connections",
-                str(CONNECTIONS),
-                "--duration",
-                str(SECONDS),
-                "--timeout",
-                "30",
-                "--json",
-            ],
-            cwd=servers.ROOT,
-            capture_output=True,
-            text=True,
+        result = servers.run(
+            "bench/load.py",
+            "--url",
+            server.url,
+            "--connections",
+            CONNECTIONS,
+            "--duration",
+            SECONDS,
+            "--timeout",
+            "30",
+            "--json",
             timeout=SECONDS + 120,
         )
     assert result.stdout, result.stderr
@@ -82,6 +76,7 @@ def test_the_default_statement_timeout_is_fifteen_seconds(db):
         assert cursor.fetchone()[0] == "15s"
 
 
+@pytest.mark.server
 @postgresql_only
 def test_a_slow_query_is_cancelled_after_db_statement_timeout(db):
     code = (
@@ -104,14 +99,7 @@ def test_a_slow_query_is_cancelled_after_db_statement_timeout(db):
     )
     env.update(SECRET_KEY="x", DB_STATEMENT_TIMEOUT="0.5", DATABASE_URL=urlunsplit(test_database))
     started = time.monotonic()
-    result = subprocess.run(
-        [servers.PYTHON, "manage.py", "shell", "-v0", "-c", code],
-        cwd=servers.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = servers.manage("shell", "-v0", "-c", code, env=env, timeout=60)
     assert time.monotonic() - started < 15, "the query was not cancelled"
     seconds, message = result.stdout.split(" ", 1)
     assert "canceling statement due to statement timeout" in message, result.stderr

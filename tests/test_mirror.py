@@ -11,10 +11,6 @@ import json
 import math
 import os
 import re
-import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -23,10 +19,10 @@ from django.core.management.base import CommandError, OutputWrapper
 from spacecraft import mirror
 from spacecraft.models import MirrorCheckpoint, Spacecraft
 
+from . import servers
 from .conftest import load_seed
 from .fake_ll2 import FakeLL2, detailed_records
 
-ROOT = Path(__file__).resolve().parent.parent
 RECORDS = detailed_records(23)
 FAST = {
     "calls_per_hour": 0,
@@ -330,9 +326,7 @@ def test_a_retry_after_beyond_the_longest_wait_stops_with_a_resume_hint(db, fake
 
 
 def test_connection_errors_are_retried_then_reported(db):
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = servers.closed_port()
     url = f"http://127.0.0.1:{port}/2.3.0/spacecraft/"
     out = io.StringIO()
 
@@ -448,6 +442,7 @@ def test_a_next_link_back_to_the_same_page_stops(db, fake):
     assert offsets(fake.hits) == [0, 5]
 
 
+@pytest.mark.server
 def test_a_failing_sync_exits_with_a_message_and_no_traceback(tmp_path, fake):
     """The real command line, in its own process and SQLite database."""
     fake.fail("502", offset=5, times=math.inf)
@@ -456,15 +451,10 @@ def test_a_failing_sync_exits_with_a_message_and_no_traceback(tmp_path, fake):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "spacedevs.test_settings",
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    servers.manage("migrate", "-v0", env=env, check=True)
 
-    run = subprocess.run(
-        [*manage, "import_ll2", "--from", fake.url, "--retries", "1", "--retry-delay", "0"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    run = servers.manage(
+        "import_ll2", "--from", fake.url, "--retries", "1", "--retry-delay", "0", env=env
     )
 
     assert run.returncode == 1
@@ -484,10 +474,11 @@ def test_a_terminal_gets_a_live_status_line(db):
         sync(server.url, out=terminal, calls_per_hour=1, window=0.5)
 
     screen = terminal.getvalue()
-    assert "\r\x1b[K" in screen
-    assert "page 1 stored · 5 of 10 records · 0 of 1 calls left this 0.50s · next call in 0." in (
-        screen
+    # tqdm's bar, redrawn in place: records stored of the count, the budget, what it does.
+    bar = re.compile(
+        r"\r 50%\|#+ +\| 5/10 \[.*page 1 stored · 0 of 1 calls left this 0\.50s · next call in 0\."
     )
+    assert bar.search(screen), screen
     assert "page 1: stored" not in screen  # the status line replaces per-page lines
     assert "Waiting 0." in screen and "Finished: 2 pages, 10 records stored" in screen
     assert screen.endswith("spacecraft: 10 created, 0 updated, 0 unchanged\n")

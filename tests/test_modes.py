@@ -1,7 +1,7 @@
 """Modes: ``normal`` by default, ``detailed`` on request, the detail URL always detailed.
 
-The catalogue built here (``catalogue_records()``) is LL2's detailed form,
-written by hand after LL2's official schema, with nulls and non-nulls where
+The catalogue built here (``catalogue_records()``) is LL2's detailed form: its
+facts written by hand, rendered by ``tests/ll2shape.py``, with nulls and non-nulls where
 they matter: a spacecraft without image and one with image variants, a
 family with a parent and one without, a parent family without manufacturer,
 durations null and set. Its nested lists are listed, and so stored, in an
@@ -17,7 +17,7 @@ import pytest
 from spacecraft import models
 from spacecraft.importer import import_document
 
-from . import schema
+from . import ll2shape, schema
 
 HOST = "ll.thespacedevs.com"
 BASE = f"https://{HOST}/2.3.0"
@@ -115,17 +115,7 @@ AIRBUS = {
     "social_logo": None,
 }
 
-NO_STATS = dict.fromkeys(
-    [
-        "spacecraft_flown",
-        "total_launch_count",
-        "successful_launches",
-        "failed_launches",
-        "attempted_landings",
-        "successful_landings",
-        "failed_landings",
-    ]
-)
+NO_STATS = dict.fromkeys(ll2shape.STATISTICS)
 ATV_STATS = {
     "spacecraft_flown": 5,
     "total_launch_count": 5,
@@ -135,21 +125,6 @@ ATV_STATS = {
     "successful_landings": None,
     "failed_landings": None,
 }
-
-
-def mini(agency):
-    """An agency as ``AgencyMini``."""
-    return {
-        "response_mode": "list",
-        "id": agency["id"],
-        "url": f"{BASE}/agencies/{agency['id']}/",
-        **{key: agency[key] for key in ("name", "abbrev", "type")},
-    }
-
-
-def normal(agency):
-    """An agency as ``AgencyNormal``."""
-    return {**mini(agency), "response_mode": "normal", **agency}
 
 
 # Family 10 has no manufacturer; family 30 has family 10 as its parent.
@@ -179,49 +154,13 @@ ESA_VEHICLES = {
 }
 
 
-def family_normal_parent(family):
-    """A parent inside ``SpacecraftConfigFamilyDetailed``, as ``SpacecraftConfigFamilyNormal``."""
-    return {
-        "response_mode": "normal",
-        "id": family["id"],
-        "name": family["name"],
-        "description": family["description"],
-        "manufacturer": mini(family["manufacturer"]) if family["manufacturer"] else None,
-        "parent": (
-            {
-                "response_mode": "list",
-                "id": family["parent"]["id"],
-                "name": family["parent"]["name"],
-            }
-            if family["parent"]
-            else None
-        ),
-        "maiden_flight": family["maiden_flight"],
-    }
-
-
-def family_detailed(family, stats):
-    """``SpacecraftConfigFamilyDetailed``: LL2's schema gives it response_mode "normal"."""
-    return {
-        "response_mode": "normal",
-        "id": family["id"],
-        "name": family["name"],
-        "description": family["description"],
-        "manufacturer": normal(family["manufacturer"]) if family["manufacturer"] else None,
-        "parent": family_normal_parent(family["parent"]) if family["parent"] else None,
-        "maiden_flight": family["maiden_flight"],
-        **stats,
-    }
-
-
+# Facts of the two configurations (``tests/ll2shape.py`` renders them), families 30 then 12.
 ATV_CONFIG = {
-    "response_mode": "detailed",
     "id": 40,
-    "url": f"{BASE}/spacecraft_configurations/40/",
     "name": "Automated Transfer Vehicle",
     "type": {"id": 3, "name": "Cargo"},
-    "agency": normal(ESA),
-    "family": [family_detailed(ATV_FAMILY, ATV_STATS), family_detailed(ESA_VEHICLES, NO_STATS)],
+    "agency": ESA,
+    "family": [{**ATV_FAMILY, **ATV_STATS}, {**ESA_VEHICLES, **NO_STATS}],
     "in_use": False,
     "image": PLAIN_IMAGE,
     "capability": "Delivers up to 7.7 t of cargo to the ISS and reboosts it.",
@@ -241,13 +180,11 @@ ATV_CONFIG = {
     "fastest_turnaround": None,
 }
 SPACE_RIDER_CONFIG = {
-    "response_mode": "detailed",
     "id": 25,
-    "url": f"{BASE}/spacecraft_configurations/25/",
     "name": "Space Rider",
     "type": {"id": 1, "name": "Spaceplane"},
-    "agency": normal(AIRBUS),
-    "family": [family_detailed(ESA_VEHICLES, NO_STATS)],
+    "agency": AIRBUS,
+    "family": [{**ESA_VEHICLES, **NO_STATS}],
     "in_use": True,
     "image": None,
     "capability": "",
@@ -271,25 +208,24 @@ DESTROYED = {"id": 4, "name": "Destroyed"}
 
 
 def spacecraft(pk, name, config, **fields):
-    return {
-        "response_mode": "detailed",
+    """A spacecraft in LL2's detailed form; the fields not given are null, false or empty."""
+    facts = {
         "id": pk,
-        "url": f"{BASE}/spacecraft/{pk}/",
         "name": name,
-        "serial_number": fields.get("serial_number"),
-        "is_placeholder": fields.get("is_placeholder", False),
-        "image": fields.get("image"),
-        "in_space": fields.get("in_space", False),
-        "time_in_space": fields.get("time_in_space"),
-        "time_docked": fields.get("time_docked"),
-        "flights_count": fields.get("flights_count"),
-        "mission_ends_count": fields.get("mission_ends_count"),
-        "status": fields.get("status", DESTROYED),
-        "description": fields.get("description", ""),
+        "serial_number": None,
+        "is_placeholder": False,
+        "image": None,
+        "in_space": False,
+        "time_in_space": None,
+        "time_docked": None,
+        "flights_count": None,
+        "mission_ends_count": None,
+        "status": DESTROYED,
+        "description": "",
         "spacecraft_config": config,
-        "fastest_turnaround": fields.get("fastest_turnaround"),
-        "flights": [],
+        "fastest_turnaround": None,
     }
+    return ll2shape.spacecraft_detailed({**facts, **fields}, BASE)
 
 
 def catalogue_records():

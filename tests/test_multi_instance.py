@@ -1,6 +1,6 @@
 """Two app instances, one PostgreSQL, one Redis: a write through one is read through the other.
 
-Each instance is a real gunicorn (2 workers) on its own port, configured as
+Each instance is a real gunicorn (2 workers, ``tests/servers.py``), configured as
 in production (``REDIS_URL``, response caching on). Both are warmed up so
 that their answers are cached (in each worker and in Redis), then data is
 changed through instance A's admin, and by an import run as a third
@@ -10,40 +10,39 @@ Needs PostgreSQL and Redis on 127.0.0.1 (as here and in CI); skips, saying
 which one, only if one of them cannot be reached.
 """
 
-import http.cookiejar
 import json
 import os
 import re
 import secrets
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from pathlib import Path
 
+import httpx
 import pytest
 
 from bench.dataset import records, write_pages
 
-ROOT = Path(__file__).resolve().parent.parent
+from . import servers
+
+pytestmark = pytest.mark.server
+
 PG_SERVER = os.environ.get("MULTI_INSTANCE_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("MULTI_INSTANCE_REDIS", "redis://127.0.0.1:6379/0")
-PORTS = (8153, 8154)
 PASSWORD = "multi-instance-password"
 HOST = "ll2.example.org"  # as a load balancer passes it on to every instance
+
+
+def postgres_base():
+    """The PostgreSQL URL the cluster's database is named after: the run's own, if it is one."""
+    if servers.on_postgresql():
+        return os.environ["DATABASE_URL"]
+    return f"{PG_SERVER}/ll2_multi_{secrets.token_hex(4)}"
 
 
 def reachable_postgres():
     psycopg2 = pytest.importorskip("psycopg2")
     try:
-        connection = psycopg2.connect(f"{PG_SERVER}/postgres", connect_timeout=3)
+        psycopg2.connect(f"{PG_SERVER}/postgres", connect_timeout=3).close()
     except psycopg2.OperationalError as error:
         pytest.skip(f"PostgreSQL is not reachable at {PG_SERVER}: {error}".strip())
-    connection.autocommit = True
-    return connection
 
 
 def reachable_redis():
@@ -58,106 +57,56 @@ def reachable_redis():
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """(instance A, instance B, environment) sharing one database and one Redis."""
-    admin_db = reachable_postgres()
+    """(instance A, instance B, database, Redis client, key prefix): one database, one Redis."""
+    reachable_postgres()
     redis_client = reachable_redis()
-    name = f"ll2_multi_{secrets.token_hex(4)}"
-    prefix = f"multi-{name}"
-    with admin_db.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "spacedevs.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": f"127.0.0.1,{HOST}",
-        "DATABASE_URL": f"{PG_SERVER}/{name}",
-        "REDIS_URL": REDIS_URL,
-        "CACHE_KEY_PREFIX": prefix,
-        "API_CACHE_SECONDS": "600",
-        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-    }
+    prefix = servers.redis_prefix("multi")
     instances = []
-    try:
-        pages = write_pages(tmp_path_factory.mktemp("pages"), 120)
-        manage(env, "migrate", "--noinput")
-        manage(env, "import_ll2", *map(str, pages))
-        manage(env, "createsuperuser", "--noinput", "--username", "admin", "--email", "a@b.org")
-        instances = [Instance(env, port) for port in PORTS]
-        yield instances[0], instances[1], env, redis_client, prefix
-    finally:
-        for instance in instances:
-            instance.stop()
-        keys = list(redis_client.scan_iter(f"{prefix}:*"))
-        if keys:
-            redis_client.delete(*keys)
-        with admin_db.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin_db.close()
-
-
-def manage(env, *args):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    with servers.database("multi", base=postgres_base()) as database:
+        env = database.env(
+            ALLOWED_HOSTS=f"127.0.0.1,{HOST}",
+            REDIS_URL=REDIS_URL,
+            CACHE_KEY_PREFIX=prefix,
+            API_CACHE_SECONDS="600",
+            DJANGO_SUPERUSER_PASSWORD=PASSWORD,
+        )
+        try:
+            pages = write_pages(tmp_path_factory.mktemp("pages"), 120)
+            database.manage("import_ll2", *map(str, pages), env=env)
+            database.manage(
+                "createsuperuser", "--noinput", "--username", "admin", "--email", "a@b.org", env=env
+            )
+            instances = [Instance(env) for _ in range(2)]
+            yield instances[0], instances[1], database, env, redis_client, prefix
+        finally:
+            for instance in instances:
+                instance.close()
+            keys = list(redis_client.scan_iter(f"{prefix}:*"))
+            if keys:
+                redis_client.delete(*keys)
 
 
 class Instance:
-    def __init__(self, env, port):
-        self.port = port
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
-            cwd=ROOT,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
-        self.cookies = cookies
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if self.get("/healthz")[0] == 200:
-                    return
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError(f"gunicorn did not start: {self.process.stderr.read()[-2000:]}")
+    """One gunicorn of the cluster, with an httpx client: cookies (for the admin) kept,
+    and the Host a load balancer would pass on."""
 
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
+    def __init__(self, env):
+        self.server = servers.Server(env=env, workers=2)
+        self.client = httpx.Client(
+            base_url=self.server.url, headers={"Host": HOST}, timeout=30, follow_redirects=True
+        )
 
     def get(self, path, headers=None):
-        request = urllib.request.Request(self.url(path), headers={"Host": HOST, **(headers or {})})
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+        """(status, headers, body bytes); the headers are case-insensitive."""
+        response = self.client.get(path, headers=headers)
+        return response.status_code, response.headers, response.content
 
     def post_form(self, path, data):
-        """GET the form page, then POST ``data`` with its CSRF token; the status."""
+        """GET the form page, then POST ``data`` with its CSRF token; the status (unfollowed)."""
         page = self.get(path)[2].decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
-        request = urllib.request.Request(self.url(path), data=body, headers={"Host": HOST})
-        try:
-            with _NoRedirect(self.opener).open(request, timeout=30) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
+        data = {**data, "csrfmiddlewaretoken": token}
+        return self.client.post(path, data=data, follow_redirects=False).status_code
 
     def log_in(self):
         status = self.post_form(
@@ -166,36 +115,9 @@ class Instance:
         )
         assert status == 302
 
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-
-class _NoRedirect:
-    """Open a request without following a redirect (the admin answers a save with 302)."""
-
-    def __init__(self, opener):
-        self.opener = opener
-
-    def open(self, request, timeout):
-        handlers = [
-            h for h in self.opener.handlers if not isinstance(h, urllib.request.HTTPRedirectHandler)
-        ]
-        opener = urllib.request.OpenerDirector()
-        for handler in handlers:
-            opener.add_handler(handler)
-        opener.add_handler(_Refuse())
-        return opener.open(request, timeout=timeout)
-
-
-class _Refuse(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+    def close(self):
+        self.client.close()
+        self.server.remove()
 
 
 def warm(instance, paths, times=6):
@@ -214,7 +136,7 @@ def detail(craft_id):
 
 
 def test_answers_are_cached_in_redis_and_identical_on_both(cluster):
-    a, b, _, redis_client, prefix = cluster
+    a, b, _, _, redis_client, prefix = cluster
     warm(a, [LIST, detail(7)])
     assert list(redis_client.scan_iter(f"{prefix}:*")), "nothing was stored in Redis"
     status_a, headers_a, body_a = a.get(LIST)
@@ -227,7 +149,7 @@ def test_answers_are_cached_in_redis_and_identical_on_both(cluster):
 
 
 def test_an_admin_save_on_one_instance_is_read_on_the_other_at_once(cluster):
-    a, b, _, _, _ = cluster
+    a, b, _, _, _, _ = cluster
     a.log_in()
     craft = json.loads(b.get(detail(11))[2])
     status_id = craft["status"]["id"]
@@ -247,7 +169,7 @@ def test_an_admin_save_on_one_instance_is_read_on_the_other_at_once(cluster):
 
 
 def test_an_import_is_read_on_both_instances_at_once(cluster, tmp_path):
-    a, b, env, _, _ = cluster
+    a, b, database, env, _, _ = cluster
     warm(a, [LIST, detail(3)])
     warm(b, [LIST, detail(3)])
     changed = records(120)
@@ -255,7 +177,7 @@ def test_an_import_is_read_on_both_instances_at_once(cluster, tmp_path):
     changed.append({**records(121)[120]})
     page = tmp_path / "changed.json"
     page.write_text(json.dumps({"results": changed}), encoding="utf-8")
-    manage(env, "import_ll2", str(page))
+    database.manage("import_ll2", str(page), env=env)
     for instance in (b, a):
         assert json.loads(instance.get(detail(3))[2])["name"] == "Imported while both were serving"
         assert json.loads(instance.get(LIST)[2])["count"] == 121

@@ -9,7 +9,6 @@ in-process with Django's test client.
 import json
 import os
 import re
-import subprocess
 import time
 
 import pytest
@@ -39,25 +38,20 @@ def manage(*args, **env):
         key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")
     }
     environment.update(env)
-    return subprocess.run(
-        [servers.PYTHON, "manage.py", *args],
-        cwd=servers.ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return servers.manage(*args, env=environment, timeout=120)
 
 
 # --- settings -------------------------------------------------------------------------
 
 
+@pytest.mark.server
 def test_check_deploy_reports_nothing_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.server
 def test_check_deploy_warns_without_the_tls_proxy_settings():
     # The check is real: the same production settings served over plain http
     # have no HSTS, no secure cookies and no redirect, and it says so.
@@ -68,6 +62,7 @@ def test_check_deploy_warns_without_the_tls_proxy_settings():
         assert warning in result.stderr
 
 
+@pytest.mark.server
 def test_without_a_secret_key_and_debug_off_the_settings_refuse_to_start():
     env = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
     result = manage("check", **env)
@@ -78,6 +73,7 @@ def test_without_a_secret_key_and_debug_off_the_settings_refuse_to_start():
     )
 
 
+@pytest.mark.server
 def test_debug_is_off_unless_asked_for():
     code = "from django.conf import settings; print(settings.DEBUG)"
     assert manage("shell", "-v0", "-c", code, **PRODUCTION).stdout.strip() == "False"
@@ -85,6 +81,7 @@ def test_debug_is_off_unless_asked_for():
     assert manage("shell", "-v0", "-c", code, **debug).stdout.strip() == "True"
 
 
+@pytest.mark.server
 def test_an_unreadable_throttle_rate_refuses_to_start():
     result = manage("check", **PRODUCTION, API_THROTTLE_ANON="fifteen an hour")
     assert result.returncode != 0
@@ -124,6 +121,7 @@ def unmigrated():
         yield database
 
 
+@pytest.mark.server
 def test_a_crash_in_a_real_server_shows_no_traceback(unmigrated):
     with servers.server(unmigrated) as server:
         for target in (f"{URL}?format=json", f"{URL}?format=api", f"{URL}5/", "/2.3.0/agencies/"):
@@ -159,6 +157,7 @@ def seeded_database():
         yield database
 
 
+@pytest.mark.server
 def test_behind_a_tls_proxy_links_say_https_and_hsts_and_secure_cookies_are_sent(
     seeded_database,
 ):

@@ -120,13 +120,14 @@ def redis_prefix():
         client.ping()
     except redis.RedisError:
         pytest.skip(f"no Redis at {url}")
-    prefix = f"ll2-test-throttling-{os.getpid()}"
+    prefix = servers.redis_prefix("throttling")
     yield url, prefix
     keys = list(client.scan_iter(match=f"{prefix}:*"))
     if keys:
         client.delete(*keys)
 
 
+@pytest.mark.server
 def test_with_a_shared_cache_the_limit_holds_across_processes(catalogue, redis_prefix):
     url, prefix = redis_prefix
     env = {"API_THROTTLE_ANON": "15/hour", "REDIS_URL": url, "CACHE_KEY_PREFIX": prefix}
@@ -144,6 +145,7 @@ def test_with_a_shared_cache_the_limit_holds_across_processes(catalogue, redis_p
             }
 
 
+@pytest.mark.server
 def test_without_a_shared_cache_each_process_counts_alone(catalogue):
     # One worker each: the local-memory cache is per process.
     env = {"API_THROTTLE_ANON": "15/hour", "workers": 1}

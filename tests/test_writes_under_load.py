@@ -18,7 +18,6 @@ test fails on SQLite and on PostgreSQL within a few seconds.
 import http.cookiejar
 import json
 import re
-import subprocess
 import threading
 import time
 import urllib.parse
@@ -143,25 +142,17 @@ PAGES = [
 ]
 
 
+@pytest.mark.server
 def test_every_page_is_whole_while_a_writer_adds_and_removes_spacecraft(catalogue):
     # Response caching off: each answer is read from the database.
     with servers.server(catalogue, API_CACHE_SECONDS=0) as server:
-        writer = subprocess.Popen(
-            [
-                servers.PYTHON,
-                "manage.py",
-                "shell",
-                "-v0",
-                "-c",
-                WRITER.format(
-                    first=BLOCK_FIRST_ID, block=BLOCK, seconds=SECONDS, min_flips=MIN_FLIPS
-                ),
-            ],
-            cwd=servers.ROOT,
+        writer = servers.start(
+            "manage.py",
+            "shell",
+            "-v0",
+            "-c",
+            WRITER.format(first=BLOCK_FIRST_ID, block=BLOCK, seconds=SECONDS, min_flips=MIN_FLIPS),
             env=catalogue.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
         )
         with Readers(server, PAGES, page_is_whole) as readers:
             out, err = writer.communicate(timeout=SECONDS + 120)
@@ -261,6 +252,7 @@ MIXED = [
 ]
 
 
+@pytest.mark.server
 def test_an_import_and_admin_saves_while_readers_read(catalogue):
     password = "admin-under-load-password"
     catalogue.manage(
@@ -282,14 +274,7 @@ def test_an_import_and_admin_saves_while_readers_read(catalogue):
     with servers.server(catalogue) as server:
         admin = AdminSession(server, "loadadmin", password)
         with Readers(server, MIXED, check) as readers:
-            importer = subprocess.Popen(
-                [servers.PYTHON, "manage.py", "import_ll2", path, "-v0"],
-                cwd=servers.ROOT,
-                env=catalogue.env(),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            importer = servers.start("manage.py", "import_ll2", path, "-v0", env=catalogue.env())
             saved = []
             for pk in range(1, 31):
                 status, _, record = server.get_json(f"/2.3.0/spacecraft/{pk}/?format=json")

@@ -1,7 +1,8 @@
 import gc
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from tqdm import tqdm
 
 from spacecraft import mirror
 from spacecraft.importer import (
@@ -25,31 +26,36 @@ def summary_lines(tallies):
 
 
 class Progress:
-    """One status line, rewritten after each file, when the output is a terminal."""
+    """A live bar (tqdm) over the files, on a terminal only: a pipe or a log gets no progress."""
 
     def __init__(self, out, total, enabled):
-        self.out, self.total = out, total
-        self.enabled = enabled and total > 1 and out.isatty()
+        stream = out._out if isinstance(out, OutputWrapper) else out
+        self.bar = None
+        if enabled and total > 1 and stream.isatty():
+            self.bar = tqdm(
+                total=total, unit=" files", file=stream, leave=False, mininterval=0, disable=False
+            )
         self.started = time.monotonic()
 
     def update(self, done, tallies):
-        if not self.enabled:
+        if self.bar is None:
             return
         spacecraft = tallies.get("spacecraft") or Tally()
         records = spacecraft.created + spacecraft.updated + spacecraft.unchanged
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        left = elapsed / done * (self.total - done)
-        self.out.write(
-            f"\r\033[Kfile {done}/{self.total} · {records:,} spacecraft · "
-            f"{records / elapsed:,.0f}/s · {left:.0f} s left",
-            ending="",
-        )
-        self.out.flush()
+        rate = records / max(time.monotonic() - self.started, 1e-6)
+        self.bar.set_postfix_str(f"{records:,} spacecraft · {rate:,.0f}/s", refresh=False)
+        self.bar.update(done - self.bar.n)
+        self.bar.refresh()
+
+    def clear(self):
+        """Out of the way of a message (it comes back with the next update)."""
+        if self.bar is not None:
+            self.bar.clear()
 
     def close(self):
-        if self.enabled:
-            self.out.write("\r\033[K", ending="")
-            self.out.flush()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 class Command(BaseCommand):
@@ -84,7 +90,7 @@ class Command(BaseCommand):
                     import_path(path, tallies)
                 except ImportFailure as error:
                     failed.append(path)
-                    progress.close()
+                    progress.clear()
                     self.stderr.write(f"{path}: {error} (nothing from this file was saved)")
                 else:
                     if options["verbosity"] > 1:

@@ -1,0 +1,231 @@
+"""LL2 2.3.0's shape, stated once: the one builder of LL2-shaped test data.
+
+Every LL2-shaped record the tests, the fake LL2 server (``tests/fake_ll2.py``)
+and the benchmark's dataset (``bench/dataset.py``) make is built here, from
+plain *facts*: one dict per object (an agency, a family, a configuration, a
+spacecraft) holding its own values and the facts of the objects it refers to.
+Each function below renders one of LL2's representations of an object: its
+keys, their order and the form each nested object takes, as LL2's official
+schema (``fixtures/ll2/schema/``) declares them. The data sets differ only in
+their facts.
+
+This is deliberately an independent statement of LL2, written after LL2's
+schema and never derived from our serializers: the tests compare our output
+with it, so it must not share our mistakes. ``tests/test_ll2shape.py`` checks
+every representation against the schema, key order included.
+
+Facts are plain dicts with these keys (more keys are ignored, so a data set
+can keep other facts of its own beside them):
+
+- image: ``id name image_url thumbnail_url credit license single_use variants``
+  (already in LL2's ``Image`` form: use ``image()``);
+- agency: ``id name abbrev type`` and ``AGENCY_NORMAL`` (``country``: Country dicts);
+- family: ``id name description manufacturer`` (agency facts or None),
+  ``parent`` (family facts or None), ``maiden_flight`` and ``STATISTICS``;
+- configuration: ``id name type agency family`` (a list of family facts),
+  ``CONFIG_DETAILED`` and ``STATISTICS`` and ``fastest_turnaround``;
+- spacecraft: ``id`` and ``SPACECRAFT`` (``spacecraft_config``: configuration facts).
+
+``base`` is the API root the ``url`` links point below
+(``https://ll.thespacedevs.com/2.3.0`` unless said otherwise), for the objects
+whose facts have no ``url`` of their own.
+"""
+
+LL2_BASE = "https://ll.thespacedevs.com/2.3.0"
+
+AGENCY_NORMAL = (
+    "featured",
+    "country",
+    "description",
+    "administrator",
+    "founding_year",
+    "launchers",
+    "spacecraft",
+    "parent",
+    "image",
+    "logo",
+    "social_logo",
+)
+# The launch and landing statistics of families and configurations, in LL2's order.
+STATISTICS = (
+    "spacecraft_flown",
+    "total_launch_count",
+    "successful_launches",
+    "failed_launches",
+    "attempted_landings",
+    "successful_landings",
+    "failed_landings",
+)
+CONFIG_DETAILED = (
+    "in_use",
+    "image",
+    "capability",
+    "history",
+    "details",
+    "maiden_flight",
+    "height",
+    "diameter",
+    "human_rated",
+    "crew_capacity",
+    "payload_capacity",
+    "payload_return_capacity",
+    "flight_life",
+    "wiki_link",
+    "info_link",
+)
+SPACECRAFT = (
+    "name",
+    "serial_number",
+    "is_placeholder",
+    "image",
+    "in_space",
+    "time_in_space",
+    "time_docked",
+    "flights_count",
+    "mission_ends_count",
+    "status",
+    "description",
+)
+
+
+def _pick(facts, keys):
+    return {key: facts[key] for key in keys}
+
+
+def url(base, endpoint, facts):
+    """The object's link: its ``url`` fact when it has one (the seeds' carry
+    ``?format=api``, as LL2 keeps the request's format), else made from ``base``."""
+    return facts.get("url") or f"{base}/{endpoint}/{facts['id']}/"
+
+
+# --- small objects ----------------------------------------------------------------------
+
+
+def image(pk, name, image_url, thumbnail_url, credit, license, single_use, variants=()):
+    """LL2's ``Image`` (``license``: ``ImageLicense``; ``variants``: ``ImageVariant`` dicts)."""
+    return {
+        "id": pk,
+        "name": name,
+        "image_url": image_url,
+        "thumbnail_url": thumbnail_url,
+        "credit": credit,
+        "license": license,
+        "single_use": single_use,
+        "variants": list(variants),
+    }
+
+
+def variant(pk, type, image_url):
+    """LL2's ``ImageVariant`` (``type``: ``ImageVariantType``, ``{"id", "name"}``)."""
+    return {"id": pk, "type": type, "image_url": image_url}
+
+
+def license(pk, name, priority, link):
+    """LL2's ``ImageLicense``."""
+    return {"id": pk, "name": name, "priority": priority, "link": link}
+
+
+def country(pk, name, alpha_2_code, alpha_3_code, nationality_name, nationality_name_composed):
+    """LL2's ``Country``."""
+    return {
+        "id": pk,
+        "name": name,
+        "alpha_2_code": alpha_2_code,
+        "alpha_3_code": alpha_3_code,
+        "nationality_name": nationality_name,
+        "nationality_name_composed": nationality_name_composed,
+    }
+
+
+# --- agencies -----------------------------------------------------------------------------
+
+
+def agency_mini(agency, base=LL2_BASE):
+    """``AgencyMini``."""
+    return {
+        "response_mode": "list",
+        "id": agency["id"],
+        "url": url(base, "agencies", agency),
+        **_pick(agency, ("name", "abbrev", "type")),
+    }
+
+
+def agency_normal(agency, base=LL2_BASE):
+    """``AgencyNormal``."""
+    return {
+        **agency_mini(agency, base),
+        "response_mode": "normal",
+        **_pick(agency, AGENCY_NORMAL),
+    }
+
+
+# --- families -------------------------------------------------------------------------------
+
+
+def family_mini(family):
+    """``SpacecraftConfigFamilyMini``."""
+    return {"response_mode": "list", "id": family["id"], "name": family["name"]}
+
+
+def family_normal(family, base=LL2_BASE):
+    """``SpacecraftConfigFamilyNormal``: its manufacturer as AgencyMini, its parent as Mini."""
+    manufacturer, parent = family["manufacturer"], family["parent"]
+    return {
+        "response_mode": "normal",
+        "id": family["id"],
+        "name": family["name"],
+        "description": family["description"],
+        "manufacturer": agency_mini(manufacturer, base) if manufacturer else None,
+        "parent": family_mini(parent) if parent else None,
+        "maiden_flight": family["maiden_flight"],
+    }
+
+
+def family_detailed(family, base=LL2_BASE):
+    """``SpacecraftConfigFamilyDetailed`` (LL2's schema gives it response_mode "normal"):
+    its manufacturer as AgencyNormal, its parent as FamilyNormal, and the statistics."""
+    manufacturer, parent = family["manufacturer"], family["parent"]
+    return {
+        **family_normal(family, base),
+        "manufacturer": agency_normal(manufacturer, base) if manufacturer else None,
+        "parent": family_normal(parent, base) if parent else None,
+        **_pick(family, STATISTICS),
+    }
+
+
+# --- configurations and spacecraft --------------------------------------------------------
+
+
+def config_detailed(config, base=LL2_BASE):
+    """``SpacecraftConfigDetailed``: agency as AgencyNormal, families as FamilyDetailed."""
+    return {
+        "response_mode": "detailed",
+        "id": config["id"],
+        "url": url(base, "spacecraft_configurations", config),
+        "name": config["name"],
+        "type": config["type"],
+        "agency": agency_normal(config["agency"], base),
+        "family": [family_detailed(family, base) for family in config["family"]],
+        **_pick(config, CONFIG_DETAILED),
+        **_pick(config, STATISTICS),
+        "fastest_turnaround": config["fastest_turnaround"],
+    }
+
+
+def spacecraft_detailed(craft, base=LL2_BASE):
+    """``SpacecraftEndpointDetailed`` (LL2's detail URL and ``mode=detailed``)."""
+    return {
+        "response_mode": "detailed",
+        "id": craft["id"],
+        "url": url(base, "spacecraft", craft),
+        **_pick(craft, SPACECRAFT),
+        "spacecraft_config": config_detailed(craft["spacecraft_config"], base),
+        "fastest_turnaround": craft["fastest_turnaround"],
+        "flights": [],
+    }
+
+
+def page(records, **fields):
+    """An LL2 list page holding ``records``; ``fields`` override count/next/previous."""
+    records = list(records)
+    return {"count": len(records), "next": None, "previous": None, "results": records, **fields}
