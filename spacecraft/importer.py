@@ -133,6 +133,23 @@ def parse_duration(value):
     return parsed
 
 
+def parse_signed_duration(value):
+    """``parse_duration``, but a leading ``-`` is allowed (``-P10948DT2H``).
+
+    A flight's duration runs from its launch to its mission end, and real LL2
+    data has mission ends before their launch. Spacecraft figures keep
+    ``parse_duration``'s rule.
+    """
+    if isinstance(value, str) and value.startswith("-"):
+        try:
+            return -parse_duration(value[1:])
+        except Invalid as error:
+            if "never negative" in str(error):
+                raise Invalid(f"not an ISO 8601 duration: {_short(value)}") from None
+            raise
+    return parse_duration(value)
+
+
 # Whole days, hours, minutes and seconds, the form LL2 writes: read directly,
 # as isodate reads them but ten times faster. Anything else goes to isodate.
 SIMPLE_DURATION = re.compile(

@@ -310,13 +310,14 @@ class CatalogueVersion(models.Model):
 
 
 class Launch(models.Model):
-    id = models.UUIDField(primary_key=True)
+    # The id, and the columns below it, are read from the document (never typed in).
+    id = models.UUIDField(primary_key=True, editable=False)
     document = models.TextField(help_text="The LL2 LaunchNormal record, as LL2 sent it.")
     # Copied from the document, for ordering, search and the admin.
-    name = models.CharField(max_length=2048, blank=True, db_index=True)
-    slug = models.CharField(max_length=2048, blank=True)
-    net = models.DateTimeField(null=True, blank=True)
-    status = models.CharField("status", max_length=255, blank=True)
+    name = models.CharField(max_length=2048, blank=True, db_index=True, editable=False)
+    slug = models.CharField(max_length=2048, blank=True, editable=False)
+    net = models.DateTimeField(editable=False)
+    status = models.CharField("status", max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["net", "id"]
@@ -327,7 +328,7 @@ class Launch(models.Model):
 
 
 class Landing(models.Model):
-    id = models.IntegerField(primary_key=True)
+    id = models.IntegerField(primary_key=True, editable=False)  # the document's
     document = models.TextField(help_text="The LL2 Landing record, as LL2 sent it.")
 
     class Meta:
@@ -360,4 +361,4 @@ class SpacecraftFlight(models.Model):
         verbose_name = "spacecraft flight"
 
     def __str__(self):
-        return f"{self.spacecraft_id} on {self.launch_id}"
+        return f"{self.spacecraft} on {self.launch}"

@@ -94,11 +94,30 @@ def _configs_normal():
     return joins.apply(models.SpacecraftConfig.objects.all())
 
 
+def _spacecraft_joins(joins, path, detailed):
+    joins.fk(path)
+    joins.fk(_path(path, "status"))
+    joins.image(_path(path, "image"))
+    joins.config(_path(path, "spacecraft_config"), detailed)
+
+
+# A spacecraft's flights, and the flights endpoint, in this order.
+FLIGHT_ORDER = ["launch__net", "id"]
+
+
+def flight_queryset(mode="normal"):
+    joins = Joins()
+    _spacecraft_joins(joins, "spacecraft", detailed=mode == "detailed")
+    joins.fk("launch")
+    joins.fk("landing")
+    return joins.apply(models.SpacecraftFlight.objects.all()).order_by(*FLIGHT_ORDER)
+
+
 def spacecraft_queryset(detailed=False):
     joins = Joins()
-    joins.fk("status")
-    joins.image("image")
-    joins.config("spacecraft_config", detailed)
+    _spacecraft_joins(joins, "", detailed)
+    if detailed:
+        joins.prefetches.append(Prefetch("flights", queryset=flight_queryset("normal")))
     return joins.apply(models.Spacecraft.objects.all()).order_by("id")
 
 

@@ -232,7 +232,7 @@ def _section_html(title, lines):
 class SpacecraftViewSet(LL2ViewSet):
     representations = {
         "normal": serializers.SpacecraftNormalSerializer,
-        "detailed": serializers.SpacecraftDetailedSerializer,
+        "detailed": serializers.SpacecraftEndpointDetailedSerializer,
     }
     detail_mode = "detailed"
     endpoint = "spacecraft"
@@ -245,6 +245,22 @@ class SpacecraftViewSet(LL2ViewSet):
 
     def queryset_for(self, mode):
         return selectors.spacecraft_queryset(detailed=mode == "detailed")
+
+
+class SpacecraftFlightViewSet(LL2ViewSet):
+    representations = {
+        "normal": serializers.SpacecraftFlightNormalSerializer,
+        "detailed": serializers.SpacecraftFlightDetailedSerializer,
+    }
+    detail_mode = "detailed"
+    endpoint = "spacecraft_flights"
+    filterset_class = filters.SpacecraftFlightFilter
+    filter_example = "spacecraft=289"
+    # By launch date, then id; LL2 offers no other ordering here.
+    ordering = selectors.FLIGHT_ORDER
+
+    def queryset_for(self, mode):
+        return selectors.flight_queryset(mode)
 
 
 class SpacecraftConfigViewSet(LL2ViewSet):
