@@ -18,6 +18,7 @@ import datetime
 import json
 import math
 import re
+import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -25,8 +26,9 @@ import isodate
 import orjson
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, transaction
+from django.utils.dateparse import parse_datetime
 
-from . import cache, models
+from . import cache, documents, models
 
 
 class ImportFailure(Exception):
@@ -165,6 +167,32 @@ def _read_duration(value):
     return datetime.timedelta(days, hours * 3600 + minutes * 60 + seconds)
 
 
+def _datetime(value):
+    """An ISO 8601 date-time with its zone (``2024-10-04T10:00:00Z``)."""
+    if not isinstance(value, str):
+        raise Invalid(f"expected a date-time string, got {_json_type(value)}")
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise Invalid(f"not an ISO 8601 date-time with a zone: {_short(value)}")
+    return parsed
+
+
+def _document_list(component):
+    """A list of LL2 ``component`` objects, kept as LL2 sent it (JSON text)."""
+
+    def convert(value):
+        try:
+            documents.check_list(component, value, "list")
+            return documents.stored_form(value)
+        except documents.DocumentError as error:
+            raise Invalid(str(error).removeprefix("list")) from None
+
+    return convert
+
+
 def _json_type(value):
     if value is None:
         return "null"
@@ -240,6 +268,11 @@ class Kind:
     model: object
     fields: tuple
     required: tuple = ("id",)
+    # A kind kept as the document LL2 sent (a launch, a landing): the official
+    # schema's component it must fit (spacecraft/documents.py), and how its
+    # id is read. Its ``fields`` are then unused.
+    component: str = ""
+    document_id: object = None
 
 
 def _stats():
@@ -384,6 +417,8 @@ KINDS = {
                 Scalar("description", _string(2048)),
                 Nested("spacecraft_config", "configuration"),
                 Scalar("fastest_turnaround", parse_duration, nullable=True),
+                # Detailed records only: the spacecraft's flights become exactly these.
+                NestedList("flights", "flight", parent_key="spacecraft_id"),
             ),
             required=(
                 "id",
@@ -397,6 +432,41 @@ KINDS = {
                 "spacecraft_config",
                 "fastest_turnaround",
             ),
+        ),
+        Kind(
+            "launch",
+            models.Launch,
+            (),
+            component="LaunchNormal",
+            document_id=documents.launch_id,
+        ),
+        Kind(
+            "landing",
+            models.Landing,
+            (),
+            component="Landing",
+            document_id=documents.landing_id,
+        ),
+        Kind(
+            "flight",
+            models.SpacecraftFlight,
+            (
+                Scalar("destination", _string(255), nullable=True),
+                Scalar("mission_end", _datetime, nullable=True),
+                Nested("spacecraft", "spacecraft"),
+                Nested("launch", "launch"),
+                # Real LL2 flights may have no landing, duration or turn-around
+                # time, and a negative duration (a mission end before the launch).
+                Nested("landing", "landing", nullable=True),
+                Scalar("duration", parse_signed_duration, nullable=True),
+                Scalar("turn_around_time", parse_signed_duration, nullable=True),
+                # Detailed flights only.
+                Scalar("launch_crew", _document_list("AstronautFlight")),
+                Scalar("onboard_crew", _document_list("AstronautFlight")),
+                Scalar("landing_crew", _document_list("AstronautFlight")),
+                Scalar("docking_events", _document_list("DockingEventForChaserNormal")),
+            ),
+            required=("id", "launch"),
         ),
     )
 }
@@ -415,6 +485,9 @@ WRITE_ORDER = [
     "configuration",
     "status",
     "spacecraft",
+    "launch",
+    "landing",
+    "flight",
 ]
 assert sorted(WRITE_ORDER) == sorted(KINDS)
 
@@ -597,7 +670,13 @@ class Collector:
 
     def add_record(self, index, record):
         self.written = []
-        return self.add("spacecraft", record, f"record {index}")
+        where = f"record {index}"
+        if isinstance(record, dict) and "launch" in record and "spacecraft_config" not in record:
+            # A /spacecraft_flights/ record: its spacecraft comes with it.
+            if "spacecraft" not in record:
+                raise ImportFailure(f"{where}: flight is missing 'spacecraft'")
+            return self.add("flight", record, where)
+        return self.add("spacecraft", record, where)
 
     def add(self, kind_name, data, where):
         """Validate one object; ``where`` names it in messages (``record 3 > agency``)."""
@@ -606,6 +685,8 @@ class Collector:
             raise ImportFailure(f"{where}: expected a {kind_name} object, got {_json_type(data)}")
         if "id" not in data:
             raise ImportFailure(f"{where}: {kind_name} is missing 'id'")
+        if kind.component:
+            return self._add_document(kind, data, where)
         pk = data["id"]
         if type(pk) is not int or not 0 < pk <= INT_MAX:  # else surely valid
             try:
@@ -619,6 +700,32 @@ class Collector:
         start = len(self.written)
         self._merge(kind, pk, data, f"{where} (id {pk})")
         self.applied[kind_name][pk] = Applied(data, self.written[start:], self.clock)
+        return pk
+
+    def _add_document(self, kind, data, where):
+        """A launch or landing: checked against the official schema, kept as sent."""
+        try:
+            pk = kind.document_id(data)
+        except documents.DocumentError as error:
+            raise ImportFailure(f"{where}: {error}") from None
+        where = f"{where} (id {pk})"
+        try:
+            text = documents.stored_form(data)
+            row = self.rows[kind.name].get(pk)
+            if row is not None and row.values["document"] == text:
+                return pk  # the same launch again (shared by several flights)
+            documents.check(kind.component, data, kind.name)
+            values = {"document": text}
+            if kind.model is models.Launch:
+                values.update(documents.launch_columns(data))
+        except documents.DocumentError as error:
+            raise ImportFailure(f"{where}: {error}") from None
+        if row is None:
+            row = self.rows[kind.name][pk] = Row()
+        row.values = values
+        self.clock += 1
+        row.changed = self.clock
+        self.written.append(row)
         return pk
 
     def _unchanged(self, applied, data):
@@ -815,10 +922,10 @@ def _select(model, names, key, ids):
         # The ids as one array literal ('{1,2,3}'): PostgreSQL reads it at
         # once, where it parses and plans an IN list value by value (3 µs an id).
         where = f"{quote(key_field.column)} = ANY(%s::{key_field.db_type(db)}[])"
-        params = ["{" + ",".join(str(int(pk)) for pk in ids) + "}"]
+        params = ["{" + ",".join(_array_item(pk) for pk in ids) + "}"]
     else:
         where = f"{quote(key_field.column)} IN ({', '.join(['%s'] * len(ids))})"
-        params = ids
+        params = [pk if type(pk) is int else key_field.get_db_prep_value(pk, db) for pk in ids]
     columns = ", ".join(quote(model_field.column) for model_field in fields)
     with db.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {quote(table)} WHERE {where}", params)
@@ -841,6 +948,11 @@ def _select(model, names, key, ids):
                 row[index] = function(row[index], column, db)
         converted.append(row)
     return converted
+
+
+def _array_item(pk):
+    """An id in a PostgreSQL array literal: an integer, or a launch's UUID."""
+    return str(pk) if isinstance(pk, uuid.UUID) else str(int(pk))
 
 
 def _batch_size(params_per_row):
@@ -893,6 +1005,7 @@ def _bulk_update(model, rows, columns):
     quote = db.ops.quote_name
     fields = [model._meta.get_field(column) for column in columns]
     pk_column = quote(model._meta.pk.column)
+    prepare = model._meta.pk.get_db_prep_value
     cast = db.features.requires_casted_case_in_updates
     size = _batch_size(2 * len(fields) + 1)
     with db.cursor() as cursor:
@@ -906,9 +1019,9 @@ def _bulk_update(model, rows, columns):
                     value = f"CAST({value} AS {model_field.cast_db_type(db)})"
                 assignments.append(f"{quote(model_field.column)} = {value}")
                 for pk, values in batch:
-                    params.append(pk)
+                    params.append(prepare(pk, db))
                     params.append(model_field.get_db_prep_save(values[model_field.attname], db))
-            params.extend(pk for pk, _ in batch)
+            params.extend(prepare(pk, db) for pk, _ in batch)
             cursor.execute(
                 f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
                 f"WHERE {pk_column} IN ({', '.join(['%s'] * len(batch))})",

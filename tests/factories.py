@@ -327,3 +327,37 @@ def flight(of_spacecraft, of_launch=None, **fields):
     return models.SpacecraftFlight.objects.create(
         spacecraft=of_spacecraft, launch=of_launch or launch(), **fields
     )
+
+
+def astronaut_flight(pk=1):
+    """An AstronautFlight (one crew member of a detailed flight) as LL2 2.3.0 writes it."""
+    sample = sample_launches()[0]
+    return {
+        "id": pk,
+        "role": {"id": 1, "role": "Commander", "priority": 0},
+        "astronaut": {
+            "id": 100 + pk,
+            "url": f"https://ll.thespacedevs.com/2.3.0/astronauts/{100 + pk}/",
+            "name": f"Astronaut {pk}",
+            "status": {"id": 1, "name": "Active"},
+            "agency": {
+                key: sample["launch_service_provider"][key]
+                for key in ("response_mode", "id", "url", "name", "abbrev", "type")
+            },
+            "image": None,
+            "response_mode": "list",
+            "type": {"id": 2, "name": "Government"},
+            "in_space": False,
+            "time_in_space": "P178DT2H",
+            "eva_time": "PT21H5M",
+            "age": 58,
+            "date_of_birth": "1965-09-19",
+            "date_of_death": None,
+            "nationality": [sample["pad"]["country"]],
+            "bio": "Test pilot and astronaut.",
+            "wiki": None,
+            "last_flight": "2024-06-05T14:52:15Z",
+            "first_flight": "2006-12-10T01:47:35Z",
+            "social_media_links": [],
+        },
+    }
