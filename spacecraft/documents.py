@@ -102,7 +102,7 @@ def check_list(component, value, where):
 
 def with_format(text, request):
     """The stored ``text`` with the request's ``?format=`` on every hyperlink."""
-    if request is None or not request.GET.get("format"):
+    if request is None or "format" not in request.GET:
         return text
     return STORED_LINK.sub(
         lambda match: f'{match.group(1)}{preserve_builtin_query_params(match.group(2), request)}"',

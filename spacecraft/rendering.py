@@ -411,7 +411,7 @@ class Plan:
 
 
 def _ordering(model):
-    """``model``'s ``Meta.ordering`` (plain field paths, ascending), its pk last."""
+    """``model``'s ``Meta.ordering`` (plain ascending paths ending with a unique one)."""
     names = list(model._meta.ordering or [model._meta.pk.name])
     if any(not isinstance(name, str) or name.startswith(("-", "?")) for name in names):
         raise Unsupported(f"{model.__name__}'s ordering is not plain ascending paths")

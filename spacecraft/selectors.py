@@ -101,8 +101,9 @@ def _spacecraft_joins(joins, path, detailed):
     joins.config(_path(path, "spacecraft_config"), detailed)
 
 
-# A spacecraft's flights, and the flights endpoint, in this order.
-FLIGHT_ORDER = ["launch__net", "id"]
+# A spacecraft's flights, and the flights endpoint, in the model's order:
+# by launch date, then id.
+FLIGHT_ORDER = list(models.SpacecraftFlight._meta.ordering)
 
 
 def flight_queryset(mode="normal"):

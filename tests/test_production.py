@@ -202,7 +202,8 @@ def test_import_shows_progress_on_a_terminal_only(db, tmp_path):
     assert "\rfile 1/3" not in shown  # each update clears the line first
     assert "\r\x1b[Kfile 1/3 · 100 spacecraft" in shown
     assert "\r\x1b[Kfile 3/3 · 250 spacecraft" in shown
-    assert shown.rstrip().endswith("spacecraft: 250 created, 0 updated, 0 unchanged")
+    assert "\nspacecraft: 250 created, 0 updated, 0 unchanged\n" in shown
+    assert shown.rstrip().endswith("flight: 0 created, 0 updated, 0 unchanged")
 
     piped = io.StringIO()
     call_command("import_ll2", *pages, stdout=piped)
