@@ -22,6 +22,8 @@ from .forms import FlightForm, ISODurationField, LandingForm, LaunchForm
 
 FORMFIELD_OVERRIDES = {
     db_models.DurationField: {"form_class": ISODurationField},
+    # A flight's duration may be negative (a mission end before the launch).
+    models.SignedDurationField: {"form_class": ISODurationField, "signed": True},
     # A link typed without a scheme is taken as https:// (Django 6's default).
     db_models.URLField: {"assume_scheme": "https"},
 }

@@ -17,9 +17,19 @@ an entry may be kept; ``0`` turns response caching off. Either way JSON
 answers carry an ``ETag`` and ``If-None-Match`` gets ``304 Not Modified``.
 The browsable API (``?format=api`` or a browser's ``Accept: text/html``) is
 never cached.
+
+A client that sends ``Accept-Encoding: gzip`` gets JSON answers of at least
+``GZIP_MIN_BYTES`` compressed, with ``Content-Encoding: gzip`` and
+``Accept-Encoding`` added to ``Vary`` (answers sent uncompressed keep LL2's
+``Vary: Accept``). The compressed body is an entry of its own (the key names
+the encoding), made from the uncompressed entry the first time it is asked
+for: a hit serves stored compressed bytes, never compressing again.
+Compression is deterministic (no timestamp in the header), so every instance
+makes the same bytes and the same ``ETag`` for them.
 """
 
 import functools
+import gzip
 import hashlib
 import logging
 import secrets
@@ -34,7 +44,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.urls import Resolver404, get_urlconf, resolve
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import urlencode
 
 log = logging.getLogger(__name__)
@@ -42,6 +52,7 @@ log = logging.getLogger(__name__)
 STAMP_SQL = "SELECT stamp FROM spacecraft_catalogueversion WHERE id = 1"
 # Not catalogue data: writing them must not empty the cache.
 UNVERSIONED_MODELS = {"catalogueversion", "mirrorcheckpoint"}
+IDENTITY, GZIP = "identity", "gzip"  # the content codings an answer is stored in
 
 
 # --- the catalogue stamp ----------------------------------------------------------
@@ -208,13 +219,13 @@ store = ResponseStore()
 # --- the middleware -----------------------------------------------------------------
 
 
-def request_key(request, stamp):
-    """The cache key of a request at a catalogue stamp."""
+def request_key(request, stamp, encoding=IDENTITY):
+    """The cache key of a request at a catalogue stamp, for one content coding."""
     query = urlencode(sorted(request.GET.lists()), doseq=True)
     accept = request.META.get("HTTP_ACCEPT", "")
     raw = "\n".join((request.scheme, request.get_host(), request.path, query, accept))
     digest = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
-    return f"ll2:response:{stamp}:{digest}"
+    return f"ll2:response:{stamp}:{encoding}:{digest}"
 
 
 def serves_catalogue(path):
@@ -238,6 +249,45 @@ def wants_browsable_api(request):
     return "text/html" in request.META.get("HTTP_ACCEPT", "")
 
 
+# --- content coding -------------------------------------------------------------------
+
+GZIP_MIN_BYTES = 512  # smaller answers gain too little to be worth the work
+GZIP_LEVEL = 6
+
+
+def accepts_gzip(request):
+    """Whether ``Accept-Encoding`` allows gzip (RFC 9110: ``q=0`` refuses, ``*`` counts)."""
+    header = request.META.get("HTTP_ACCEPT_ENCODING", "")
+    if not header:
+        return False
+    weights = {}
+    for part in header.split(","):
+        coding, _, params = part.partition(";")
+        coding = coding.strip().lower()
+        if not coding:
+            continue
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+        weights[coding] = weight
+    weight = weights.get(GZIP, weights.get("x-gzip", weights.get("*", 0.0)))
+    return weight > 0
+
+
+def compress_entry(entry):
+    """The gzip form of an uncompressed entry, or None when it is too small."""
+    status, headers, body, _ = entry
+    if len(body) < GZIP_MIN_BYTES:
+        return None
+    packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+    return (status, headers + [("Content-Encoding", GZIP)], packed, make_etag(packed))
+
+
 def make_etag(body):
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
@@ -258,6 +308,8 @@ def from_entry(entry):
     response = HttpResponse(body, status=status)
     for name, value in headers:
         response[name] = value
+    if response.has_header("Content-Encoding"):
+        patch_vary_headers(response, ("Accept-Encoding",))
     response["Content-Length"] = str(len(body))
     response["ETag"] = etag
     return response
@@ -281,6 +333,7 @@ class ResponseCacheMiddleware:
             or not serves_catalogue(request.path_info)
         ):
             return self.get_response(request)
+        gzipped = accepts_gzip(request)
         seconds = settings.API_CACHE_SECONDS
         # A throttled API must count every request, so nothing is served from the cache.
         if seconds <= 0 or getattr(settings, "API_THROTTLE_ANON", None):
@@ -288,19 +341,40 @@ class ResponseCacheMiddleware:
             entry = to_entry(response)
             if entry is None:
                 return response
+            packed = compress_entry(entry) if gzipped else None
+            if packed is not None:
+                entry, response = packed, from_entry(packed)
             response["ETag"] = entry[3]
             return get_conditional_response(request, etag=entry[3], response=response)
         try:
-            key = request_key(request, current_stamp())
+            stamp = current_stamp()
         except DatabaseError:
             log.warning("catalogue stamp unreadable; not caching", exc_info=True)
             return self.get_response(request)
-        entry = store.get(key)
+        entry = self._entry(request, stamp, gzipped, seconds)
+        if not isinstance(entry, tuple):  # an answer that is not cached (an error...)
+            return entry
+        response = from_entry(entry)
+        return get_conditional_response(request, etag=entry[3], response=response)
+
+    def _entry(self, request, stamp, gzipped, seconds):
+        """The cache entry to answer with, made and stored on a miss; or a response."""
+        if gzipped:
+            key = request_key(request, stamp, GZIP)
+            entry = store.get(key)
+            if entry is not None:
+                return entry
+        plain_key = request_key(request, stamp)
+        entry = store.get(plain_key)
         if entry is None:
             response = self.get_response(request)
             entry = to_entry(response)
             if entry is None:
                 return response
-            store.set(key, entry, seconds)
-        response = from_entry(entry)
-        return get_conditional_response(request, etag=entry[3], response=response)
+            store.set(plain_key, entry, seconds)
+        if gzipped:
+            packed = compress_entry(entry)
+            if packed is not None:
+                store.set(key, packed, seconds)
+                return packed
+        return entry

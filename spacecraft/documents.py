@@ -151,6 +151,16 @@ def landing_id(document):
     return pk
 
 
+def document_id(component, document):
+    """The LL2 id of a ``LaunchNormal`` (a UUID) or ``Landing`` (an integer) document."""
+    return {"LaunchNormal": launch_id, "Landing": landing_id}[component](document)
+
+
+def copied_columns(component, document):
+    """The columns a document's row copies from it (a launch's name, date...)."""
+    return launch_columns(document) if component == "LaunchNormal" else {}
+
+
 def launch_columns(document):
     """The ``Launch`` columns copied from a (checked) ``LaunchNormal`` document."""
     status = document.get("status") or {}

@@ -199,13 +199,11 @@ FLIGHT_LISTS = {
 
 
 class FlightForm(forms.ModelForm):
-    """A flight: durations may be negative; the crew and docking lists typed as JSON."""
+    """A flight: the crew and docking lists typed as JSON (its durations, which may be
+    negative, are ``SignedDurationField``'s boxes)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("duration", "turn_around_time"):
-            if name in self.fields:
-                self.fields[name] = ISODurationField(required=False, signed=True)
         for name, component in FLIGHT_LISTS.items():
             if name in self.fields:
                 self.fields[name] = DocumentFormField(

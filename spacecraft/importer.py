@@ -24,11 +24,14 @@ from functools import cached_property
 
 import isodate
 import orjson
+from django.apps import apps
 from django.core.management.color import no_style
+from django.core.validators import MinValueValidator
 from django.db import DatabaseError, connection, transaction
-from django.utils.dateparse import parse_datetime
+from django.db.models import fields as dj
 
-from . import cache, documents, models
+from . import cache, documents, models, shape
+from .schema import required_keys
 
 
 class ImportFailure(Exception):
@@ -118,6 +121,24 @@ def _date(value):
         raise Invalid(f"not a YYYY-MM-DD date: {_short(value)}") from None
 
 
+# LL2's form: ``2024-10-14T16:06:00Z``, seconds' fractions and offsets allowed.
+DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _date_time(value):
+    """An ISO 8601 date and time with its time zone, as an aware datetime."""
+    if not isinstance(value, str):
+        raise Invalid(f"expected a date and time string, got {_json_type(value)}")
+    try:
+        if not DATE_TIME.fullmatch(value):
+            raise ValueError
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"not an ISO 8601 date and time with a time zone: {_short(value)}") from None
+
+
 def parse_duration(value):
     """An ISO 8601 duration as a timedelta; years, months and negatives are refused."""
     if not isinstance(value, str):
@@ -138,9 +159,9 @@ def parse_duration(value):
 def parse_signed_duration(value):
     """``parse_duration``, but a leading ``-`` is allowed (``-P10948DT2H``).
 
-    A flight's duration runs from its launch to its mission end, and real LL2
-    data has mission ends before their launch. Spacecraft figures keep
-    ``parse_duration``'s rule.
+    For ``SignedDurationField``: a flight's duration runs from its launch to
+    its mission end, and real LL2 data has mission ends before their launch.
+    Spacecraft figures keep ``parse_duration``'s rule.
     """
     if isinstance(value, str) and value.startswith("-"):
         try:
@@ -150,6 +171,19 @@ def parse_signed_duration(value):
                 raise Invalid(f"not an ISO 8601 duration: {_short(value)}") from None
             raise
     return parse_duration(value)
+
+
+def _document_list(component):
+    """A list of LL2 ``component`` objects, kept as LL2 sent it (JSON text)."""
+
+    def convert(value):
+        try:
+            documents.check_list(component, value, "list")
+            return documents.stored_form(value)
+        except documents.DocumentError as error:
+            raise Invalid(str(error).removeprefix("list")) from None
+
+    return convert
 
 
 # Whole days, hours, minutes and seconds, the form LL2 writes: read directly,
@@ -167,32 +201,6 @@ def _read_duration(value):
     return datetime.timedelta(days, hours * 3600 + minutes * 60 + seconds)
 
 
-def _datetime(value):
-    """An ISO 8601 date-time with its zone (``2024-10-04T10:00:00Z``)."""
-    if not isinstance(value, str):
-        raise Invalid(f"expected a date-time string, got {_json_type(value)}")
-    try:
-        parsed = parse_datetime(value)
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise Invalid(f"not an ISO 8601 date-time with a zone: {_short(value)}")
-    return parsed
-
-
-def _document_list(component):
-    """A list of LL2 ``component`` objects, kept as LL2 sent it (JSON text)."""
-
-    def convert(value):
-        try:
-            documents.check_list(component, value, "list")
-            return documents.stored_form(value)
-        except documents.DocumentError as error:
-            raise Invalid(str(error).removeprefix("list")) from None
-
-    return convert
-
-
 def _json_type(value):
     if value is None:
         return "null"
@@ -207,6 +215,12 @@ def _json_type(value):
 
 
 # --- what each kind of object looks like in LL2 ---------------------------------
+#
+# Derived, once, from the serializers and the models' fields (``shape.py``):
+# one kind per model a serializer renders; its keys are those its forms
+# (normal, detailed, an endpoint's own) store, in their key order; each key's
+# column is the serializer field's source, its check the model field's type,
+# length and nullability; the write order follows the foreign keys.
 
 
 @dataclass(frozen=True)
@@ -258,10 +272,10 @@ class NestedList:
 class Kind:
     """One model and the keys of its LL2 object.
 
-    ``required``: the keys LL2's schema requires in every form the object
-    takes inside a spacecraft record (``response_mode`` and ``url`` aside,
-    which are derived, not stored). A key that is optional may be left out:
-    the stored value is then kept as it is.
+    ``required``: the keys required in every form the object takes, as our
+    OpenAPI document lists them (LL2's own required lists; ``response_mode``
+    and ``url`` aside, which are derived, not stored). A key that is optional
+    may be left out: the stored value is then kept as it is.
     """
 
     name: str
@@ -269,228 +283,125 @@ class Kind:
     fields: tuple
     required: tuple = ("id",)
     # A kind kept as the document LL2 sent (a launch, a landing): the official
-    # schema's component it must fit (spacecraft/documents.py), and how its
-    # id is read. Its ``fields`` are then unused.
+    # schema's component it must fit (spacecraft/documents.py). Its ``fields``
+    # are then empty.
     component: str = ""
-    document_id: object = None
 
 
-def _stats():
-    return tuple(Scalar(name, _count, nullable=True) for name in models.LAUNCH_STATS)
-
-
-KINDS = {
-    kind.name: kind
-    for kind in (
-        Kind(
-            "license",
-            models.ImageLicense,
-            (
-                Scalar("name", _string(255)),
-                Scalar("priority", _integer),
-                Scalar("link", _string(200), nullable=True),
-            ),
-        ),
-        Kind("variant type", models.ImageVariantType, (Scalar("name", _string(255)),)),
-        Kind(
-            "image",
-            models.Image,
-            (
-                Scalar("name", _string(255)),
-                Scalar("image_url", _string(1024)),
-                Scalar("thumbnail_url", _string(1024)),
-                Scalar("credit", _string(255), nullable=True),
-                Nested("license", "license"),
-                Scalar("single_use", _boolean),
-                NestedList("variants", "image variant", parent_key="image_id"),
-            ),
-            required=("id", "name", "image_url", "thumbnail_url", "license", "variants"),
-        ),
-        Kind(
-            "image variant",
-            models.ImageVariant,
-            (Nested("type", "variant type"), Scalar("image_url", _string(1024))),
-            required=("id", "type", "image_url"),
-        ),
-        Kind(
-            "country",
-            models.Country,
-            (
-                Scalar("name", _string(255)),
-                Scalar("alpha_2_code", _string(2)),
-                Scalar("alpha_3_code", _string(3)),
-                Scalar("nationality_name", _string(255)),
-                Scalar("nationality_name_composed", _string(255)),
-            ),
-        ),
-        Kind("agency type", models.AgencyType, (Scalar("name", _string(255)),)),
-        Kind(
-            "agency",
-            models.Agency,
-            (
-                Scalar("name", _string(200)),
-                Scalar("abbrev", _string(255)),
-                Nested("type", "agency type"),
-                Scalar("featured", _boolean),
-                NestedList("country", "country", attr="countries"),
-                Scalar("description", _string(2048), nullable=True),
-                Scalar("administrator", _string(200), nullable=True),
-                Scalar("founding_year", _integer, nullable=True),
-                Scalar("launchers", _string(500)),
-                Scalar("spacecraft", _string(500)),
-                Scalar("parent", _string(200), nullable=True),
-                Nested("image", "image", nullable=True),
-                Nested("logo", "image", nullable=True),
-                Nested("social_logo", "image", nullable=True),
-                Scalar("info_url", _string(200), nullable=True),
-                Scalar("wiki_url", _string(200), nullable=True),
-            ),
-            required=("id", "name", "type"),
-        ),
-        Kind(
-            "family",
-            models.SpacecraftConfigFamily,
-            (
-                Scalar("name", _string(200)),
-                Scalar("description", _string(2048)),
-                Nested("manufacturer", "agency", nullable=True),
-                Nested("parent", "family", nullable=True),
-                Scalar("maiden_flight", _date, nullable=True),
-                *_stats(),
-            ),
-            required=("id", "name"),
-        ),
-        Kind(
-            "configuration type",
-            models.SpacecraftConfigType,
-            (Scalar("name", _string(255)),),
-            required=("id", "name"),
-        ),
-        Kind(
-            "configuration",
-            models.SpacecraftConfig,
-            (
-                Scalar("name", _string(200)),
-                Nested("type", "configuration type"),
-                Nested("agency", "agency"),
-                NestedList("family", "family", attr="families"),
-                Scalar("in_use", _boolean),
-                Nested("image", "image", nullable=True),
-                Scalar("capability", _string(2048)),
-                Scalar("history", _string(1000)),
-                Scalar("details", _string(1000)),
-                Scalar("maiden_flight", _date, nullable=True),
-                Scalar("height", _number, nullable=True),
-                Scalar("diameter", _number, nullable=True),
-                Scalar("human_rated", _boolean),
-                Scalar("crew_capacity", _count, nullable=True),
-                Scalar("payload_capacity", _count, nullable=True),
-                Scalar("payload_return_capacity", _count, nullable=True),
-                Scalar("flight_life", _string(2048), nullable=True),
-                Scalar("wiki_link", _string(200)),
-                Scalar("info_link", _string(200)),
-                *_stats(),
-                Scalar("fastest_turnaround", parse_duration, nullable=True),
-            ),
-            required=("id", "name", "type", "agency", "family", "image"),
-        ),
-        Kind(
-            "status",
-            models.SpacecraftStatus,
-            (Scalar("name", _string(255)),),
-            required=("id", "name"),
-        ),
-        Kind(
-            "spacecraft",
-            models.Spacecraft,
-            (
-                Scalar("name", _string(255)),
-                Scalar("serial_number", _string(255), nullable=True),
-                Scalar("is_placeholder", _boolean),
-                Nested("image", "image", nullable=True),
-                Scalar("in_space", _boolean),
-                Scalar("time_in_space", parse_duration, nullable=True),
-                Scalar("time_docked", parse_duration, nullable=True),
-                Scalar("flights_count", _count, nullable=True),
-                Scalar("mission_ends_count", _count, nullable=True),
-                Nested("status", "status"),
-                Scalar("description", _string(2048)),
-                Nested("spacecraft_config", "configuration"),
-                Scalar("fastest_turnaround", parse_duration, nullable=True),
-                # Detailed records only: the spacecraft's flights become exactly these.
-                NestedList("flights", "flight", parent_key="spacecraft_id"),
-            ),
-            required=(
-                "id",
-                "name",
-                "image",
-                "time_in_space",
-                "time_docked",
-                "flights_count",
-                "status",
-                "description",
-                "spacecraft_config",
-                "fastest_turnaround",
-            ),
-        ),
-        Kind(
-            "launch",
-            models.Launch,
-            (),
-            component="LaunchNormal",
-            document_id=documents.launch_id,
-        ),
-        Kind(
-            "landing",
-            models.Landing,
-            (),
-            component="Landing",
-            document_id=documents.landing_id,
-        ),
-        Kind(
-            "flight",
-            models.SpacecraftFlight,
-            (
-                Scalar("destination", _string(255), nullable=True),
-                Scalar("mission_end", _datetime, nullable=True),
-                Nested("spacecraft", "spacecraft"),
-                Nested("launch", "launch"),
-                # Real LL2 flights may have no landing, duration or turn-around
-                # time, and a negative duration (a mission end before the launch).
-                Nested("landing", "landing", nullable=True),
-                Scalar("duration", parse_signed_duration, nullable=True),
-                Scalar("turn_around_time", parse_signed_duration, nullable=True),
-                # Detailed flights only.
-                Scalar("launch_crew", _document_list("AstronautFlight")),
-                Scalar("onboard_crew", _document_list("AstronautFlight")),
-                Scalar("landing_crew", _document_list("AstronautFlight")),
-                Scalar("docking_events", _document_list("DockingEventForChaserNormal")),
-            ),
-            required=("id", "launch"),
-        ),
-    )
+# The names kinds go by in messages and in the summary: the model's verbose
+# name, or a shorter one where the context says the rest.
+SHORT_NAMES = {
+    models.ImageLicense: "license",
+    models.ImageVariantType: "variant type",
+    models.SpacecraftConfigFamily: "family",
+    models.SpacecraftConfigType: "configuration type",
+    models.SpacecraftConfig: "configuration",
+    models.SpacecraftStatus: "status",
+    models.SpacecraftFlight: "flight",
 }
 
-# Parents before children, so foreign keys exist when a row is written.
-WRITE_ORDER = [
-    "license",
-    "variant type",
-    "image",
-    "image variant",
-    "country",
-    "agency type",
-    "agency",
-    "family",
-    "configuration type",
-    "configuration",
-    "status",
-    "spacecraft",
-    "launch",
-    "landing",
-    "flight",
-]
-assert sorted(WRITE_ORDER) == sorted(KINDS)
 
+def kind_name(model):
+    return SHORT_NAMES.get(model) or str(model._meta.verbose_name)
+
+
+def _lower_bound(model_field):
+    """The least value the model field's validators allow (the column's own range included)."""
+    bounds = [v.limit_value for v in model_field.validators if isinstance(v, MinValueValidator)]
+    return max(bounds) if bounds else None
+
+
+def converter(model_field):
+    """The check and conversion of an LL2 value for ``model_field``, from its type."""
+    if isinstance(model_field, (dj.CharField, dj.TextField)):  # URLField is a CharField
+        return _string(model_field.max_length or math.inf)
+    if isinstance(model_field, dj.BooleanField):
+        return _boolean
+    if isinstance(model_field, dj.FloatField):
+        return _number
+    if isinstance(model_field, models.SignedDurationField):
+        return parse_signed_duration
+    if isinstance(model_field, dj.DurationField):
+        return parse_duration
+    if isinstance(model_field, dj.DateTimeField):
+        return _date_time
+    if isinstance(model_field, dj.DateField):
+        return _date
+    if type(model_field) in (dj.IntegerField, dj.PositiveIntegerField):
+        lower = _lower_bound(model_field)
+        if lower is None or lower <= INT_MIN:  # any 32-bit integer
+            return _integer
+        if lower == 0:  # PositiveIntegerField, count_field()
+            return _count
+    raise shape.UndeclaredShape(
+        f"{model_field.model.__name__}.{model_field.name}: no importer check for "
+        f"{type(model_field).__name__} (add one to importer.converter)"
+    )
+
+
+def _spec(key):
+    """The importer's spec of one stored key (``shape.Key``)."""
+    model_field = key.model_field
+    if key.reads == shape.DOCUMENT:
+        if model_field.is_relation:  # a launch or landing, a kind of its own
+            return Nested(key.name, kind_name(key.target), model_field.null, model_field.name)
+        component = key.field.component
+        return Scalar(key.name, _document_list(component), model_field.null, model_field.attname)
+    if key.reads == shape.COLUMN:
+        return Scalar(key.name, converter(model_field), model_field.null, model_field.attname)
+    target = kind_name(key.target)
+    if key.reads == shape.FOREIGN_KEY:
+        return Nested(key.name, target, model_field.null, model_field.name)
+    if key.reads == shape.MANY:
+        return NestedList(key.name, target, attr=model_field.name)
+    return NestedList(key.name, target, parent_key=model_field.field.attname)  # CHILDREN
+
+
+def _required(forms, stored):
+    """The stored keys required in every form, with ``id``, in key order."""
+    in_every_form = set.intersection(*(set(required_keys(form)) for form in forms))
+    return ("id", *(key.name for key in stored if key.name in in_every_form))
+
+
+def _kind(model, forms):
+    stored = shape.union_of_keys(forms)
+    return Kind(
+        kind_name(model),
+        model,
+        tuple(_spec(key) for key in stored),
+        required=_required(forms, stored),
+    )
+
+
+def _document_kinds(forms):
+    """{model: Kind} of the documents the forms' keys point at (launches, landings)."""
+    found = {}
+    for model_forms in forms.values():
+        for key in shape.union_of_keys(model_forms):
+            if key.reads == shape.DOCUMENT and key.model_field.is_relation:
+                component = key.field.component
+                found[key.target] = Kind(kind_name(key.target), key.target, (), component=component)
+    return found
+
+
+def _derive_kinds():
+    forms = shape.forms()
+    document_kinds = _document_kinds(forms)
+    defined = [
+        model
+        for model in apps.get_app_config("spacecraft").get_models()
+        if model in forms or model in document_kinds
+    ]
+    return {
+        kind_name(model): document_kinds.get(model) or _kind(model, forms[model])
+        for model in shape.write_order(defined)
+    }
+
+
+KINDS = _derive_kinds()
+
+# Parents before children, so foreign keys exist when a row is written.
+WRITE_ORDER = list(KINDS)
 
 # --- reading a file ---------------------------------------------------------------
 
@@ -672,10 +583,7 @@ class Collector:
         self.written = []
         where = f"record {index}"
         if isinstance(record, dict) and "launch" in record and "spacecraft_config" not in record:
-            # A /spacecraft_flights/ record: its spacecraft comes with it.
-            if "spacecraft" not in record:
-                raise ImportFailure(f"{where}: flight is missing 'spacecraft'")
-            return self.add("flight", record, where)
+            return self.add("flight", record, where)  # a /spacecraft_flights/ record
         return self.add("spacecraft", record, where)
 
     def add(self, kind_name, data, where):
@@ -705,7 +613,7 @@ class Collector:
     def _add_document(self, kind, data, where):
         """A launch or landing: checked against the official schema, kept as sent."""
         try:
-            pk = kind.document_id(data)
+            pk = documents.document_id(kind.component, data)
         except documents.DocumentError as error:
             raise ImportFailure(f"{where}: {error}") from None
         where = f"{where} (id {pk})"
@@ -715,9 +623,7 @@ class Collector:
             if row is not None and row.values["document"] == text:
                 return pk  # the same launch again (shared by several flights)
             documents.check(kind.component, data, kind.name)
-            values = {"document": text}
-            if kind.model is models.Launch:
-                values.update(documents.launch_columns(data))
+            values = {"document": text, **documents.copied_columns(kind.component, data)}
         except documents.DocumentError as error:
             raise ImportFailure(f"{where}: {error}") from None
         if row is None:

@@ -131,16 +131,6 @@ class Agency(models.Model):
         return self.name
 
 
-class SpacecraftConfigType(NamedLookup):
-    class Meta(NamedLookup.Meta):
-        verbose_name = "spacecraft configuration type"
-
-
-class SpacecraftStatus(NamedLookup):
-    class Meta(NamedLookup.Meta):
-        verbose_name_plural = "spacecraft statuses"
-
-
 class LaunchStats(models.Model):
     """Flight and landing tallies shared by configurations and families."""
 
@@ -181,6 +171,11 @@ class SpacecraftConfigFamily(LaunchStats):
         return self.name
 
 
+class SpacecraftConfigType(NamedLookup):
+    class Meta(NamedLookup.Meta):
+        verbose_name = "spacecraft configuration type"
+
+
 class SpacecraftConfig(LaunchStats):
     id = models.AutoField(primary_key=True)
     name = models.CharField(max_length=200, db_index=True)
@@ -212,6 +207,11 @@ class SpacecraftConfig(LaunchStats):
 
     def __str__(self):
         return self.name
+
+
+class SpacecraftStatus(NamedLookup):
+    class Meta(NamedLookup.Meta):
+        verbose_name_plural = "spacecraft statuses"
 
 
 class Spacecraft(models.Model):
@@ -309,6 +309,14 @@ class CatalogueVersion(models.Model):
 # request's (spacecraft/documents.py).
 
 
+class SignedDurationField(models.DurationField):
+    """A duration that may be negative (``-P10948DT2H``): a flight's, as LL2 sends it.
+
+    Other durations (a spacecraft's time in space) are never negative; the
+    importer and the admin refuse a negative one there.
+    """
+
+
 class Launch(models.Model):
     # The id, and the columns below it, are read from the document (never typed in).
     id = models.UUIDField(primary_key=True, editable=False)
@@ -348,8 +356,8 @@ class SpacecraftFlight(models.Model):
         Landing, on_delete=models.SET_NULL, null=True, blank=True, related_name="flights"
     )
     # As LL2 sent them: a mission_end before the launch makes a negative duration.
-    duration = models.DurationField(null=True, blank=True)
-    turn_around_time = models.DurationField(null=True, blank=True)
+    duration = SignedDurationField(null=True, blank=True)
+    turn_around_time = SignedDurationField(null=True, blank=True)
     # Detailed flights only: the lists as LL2 sent them (JSON text), "[]" when unknown.
     launch_crew = models.TextField(default="[]", blank=True)
     onboard_crew = models.TextField(default="[]", blank=True)

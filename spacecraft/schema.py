@@ -305,6 +305,30 @@ class LL2AutoSchema(AutoSchema):
         return schema
 
 
+def required_keys(serializer_class):
+    """The keys our document's component for ``serializer_class`` lists as required.
+
+    As ``LL2AutoSchema`` decides, without generating the document: drf-spectacular
+    requires a response field the serializer requires or that is read-only
+    (its ``COMPONENT_NO_READ_ONLY_REQUIRED`` is off), then ``LL2_DECLARATIONS``
+    puts fields in or out. In key order. (``tests/test_declared_once.py``
+    checks it against the served document.)
+    """
+    serializer = serializer_class()
+    required = []
+    for name, field in serializer.fields.items():
+        declaration = _declaration(serializer, name)
+        if "required" in declaration:
+            wanted = declaration["required"]
+        else:
+            declared = declaration.get("schema")
+            read_only = declared.get("readOnly", False) if declared else field.read_only
+            wanted = field.required or read_only
+        if wanted:
+            required.append(name)
+    return required
+
+
 def _declaration(serializer, field_name):
     """What ``LL2_DECLARATIONS`` says of a field, the subclass winning."""
     merged = {}

@@ -1,147 +1,57 @@
 """Querysets with their joins and their order, one per representation.
 
-Every to-many relation is prefetched with an explicit ``order_by("id")`` so
-nested lists come out in the same order on every database. The number of
-queries of each queryset is fixed by its representation, never by its rows.
+The joins are read from the serializer (``shape.keys``), so they cannot
+drift from what it renders: a nested object (a forward foreign key) is
+joined with ``select_related``, with the joins its own serializer needs; a
+list (``many=True``) is a ``Prefetch`` whose queryset is the listed
+serializer's own, in its model's order (by id; a spacecraft's flights by
+launch date, then id), so nested lists come out in the same order on every
+database; a stored document (``launch.document``) is joined with its row.
+The number of queries of each queryset is fixed by its representation,
+never by its rows.
+
+These are the querysets of the DRF serializer path (the browsable API, and
+any representation ``rendering.py`` cannot compile); JSON answers read their
+rows through ``rendering.py``'s plan, compiled from the same serializers.
 """
+
+import functools
 
 from django.db.models import Prefetch
 
-from . import models
+from . import shape
+
+LISTS = (shape.MANY, shape.CHILDREN, shape.BACK_REFERENCE)
 
 
-def _path(*parts):
-    return "__".join(part for part in parts if part)
+def queryset_for(serializer_class):
+    """All the objects ``serializer_class`` renders, with its joins, in its model's order
+    (``Meta.ordering``: by id, or a flight's launch date then id)."""
+    related, lists = joins(serializer_class)
+    prefetches = [Prefetch(path, queryset=queryset_for(listed)) for path, listed in lists]
+    model = shape.model_of(serializer_class)
+    queryset = model._default_manager.all()
+    if related:  # (without paths, select_related() would follow every foreign key)
+        queryset = queryset.select_related(*related)
+    return queryset.prefetch_related(*prefetches).order_by(*model._meta.ordering)
 
 
-class Joins:
-    """The ``select_related`` paths and prefetches one representation needs.
-
-    Methods take the path (from the queryset's model) of the object the
-    nested representation renders; ``""`` is the model itself.
-    """
-
-    def __init__(self):
-        self.related = []
-        self.prefetches = []
-
-    def apply(self, queryset):
-        return queryset.select_related(*self.related).prefetch_related(*self.prefetches)
-
-    def fk(self, path):
-        if path:
-            self.related.append(path)
-
-    def many(self, path, queryset):
-        self.prefetches.append(Prefetch(path, queryset=queryset.order_by("id")))
-
-    def image(self, path):
-        self.fk(path)
-        self.fk(_path(path, "license"))
-        self.many(
-            _path(path, "variants"),
-            models.ImageVariant.objects.select_related("type"),
-        )
-
-    def agency_mini(self, path):
-        self.fk(path)
-        self.fk(_path(path, "type"))
-
-    def agency_normal(self, path):
-        self.agency_mini(path)
-        self.many(_path(path, "countries"), models.Country.objects.all())
-        for image in ("image", "logo", "social_logo"):
-            self.image(_path(path, image))
-
-    def family(self, path, mode):
-        """A family in ``list``, ``normal`` or ``detailed`` form."""
-        self.fk(path)
-        if mode == "list":
-            return
-        self.fk(_path(path, "parent"))
-        if mode == "normal":
-            self.agency_mini(_path(path, "manufacturer"))
-        else:
-            self.agency_normal(_path(path, "manufacturer"))
-            self.agency_mini(_path(path, "parent", "manufacturer"))
-            self.fk(_path(path, "parent", "parent"))
-
-    def families(self, path, mode):
-        """The many-to-many ``path`` to families, each in ``mode`` form."""
-        inner = Joins()
-        inner.family("", mode)
-        queryset = models.SpacecraftConfigFamily.objects.select_related(*inner.related)
-        self.many(path, queryset)
-        self.prefetches.extend(
-            Prefetch(_path(path, p.prefetch_through), queryset=p.queryset) for p in inner.prefetches
-        )
-
-    def config(self, path, detailed):
-        self.fk(path)
-        self.fk(_path(path, "type"))
-        self.image(_path(path, "image"))
-        if detailed:
-            self.agency_normal(_path(path, "agency"))
-            self.families(_path(path, "families"), "detailed")
-        else:
-            self.agency_mini(_path(path, "agency"))
-            self.families(_path(path, "families"), "normal")
+@functools.cache
+def joins(serializer_class):
+    """What ``serializer_class`` needs: its ``select_related`` paths, and the
+    (path, serializer class) of each list it prefetches."""
+    related, lists = [], []
+    _walk(serializer_class, "", related, lists)
+    return tuple(related), tuple(lists)
 
 
-def _configs_normal():
-    joins = Joins()
-    joins.config("", detailed=False)
-    return joins.apply(models.SpacecraftConfig.objects.all())
-
-
-def _spacecraft_joins(joins, path, detailed):
-    joins.fk(path)
-    joins.fk(_path(path, "status"))
-    joins.image(_path(path, "image"))
-    joins.config(_path(path, "spacecraft_config"), detailed)
-
-
-# A spacecraft's flights, and the flights endpoint, in the model's order:
-# by launch date, then id.
-FLIGHT_ORDER = list(models.SpacecraftFlight._meta.ordering)
-
-
-def flight_queryset(mode="normal"):
-    joins = Joins()
-    _spacecraft_joins(joins, "spacecraft", detailed=mode == "detailed")
-    joins.fk("launch")
-    joins.fk("landing")
-    return joins.apply(models.SpacecraftFlight.objects.all()).order_by(*FLIGHT_ORDER)
-
-
-def spacecraft_queryset(detailed=False):
-    joins = Joins()
-    _spacecraft_joins(joins, "", detailed)
-    if detailed:
-        joins.prefetches.append(Prefetch("flights", queryset=flight_queryset("normal")))
-    return joins.apply(models.Spacecraft.objects.all()).order_by("id")
-
-
-def config_queryset(detailed=False):
-    joins = Joins()
-    joins.config("", detailed)
-    return joins.apply(models.SpacecraftConfig.objects.all()).order_by("id")
-
-
-def agency_queryset(mode="normal"):
-    joins = Joins()
-    if mode == "list":
-        joins.agency_mini("")
-    else:
-        joins.agency_normal("")
-    if mode == "detailed":
-        joins.many("spacecraft_configs", config_queryset(detailed=True))
-    return joins.apply(models.Agency.objects.all()).order_by("id")
-
-
-def family_queryset(mode="normal"):
-    joins = Joins()
-    joins.family("", mode)
-    if mode == "detailed":
-        joins.many("configs", _configs_normal())
-    return joins.apply(models.SpacecraftConfigFamily.objects.all()).order_by("id")
+def _walk(serializer_class, path, related, lists):
+    for key in shape.keys(serializer_class):
+        if key.reads == shape.FOREIGN_KEY:
+            nested = f"{path}{key.source}"
+            related.append(nested)
+            _walk(key.nested, f"{nested}__", related, lists)
+        elif key.reads == shape.DOCUMENT and key.model_field.is_relation:
+            related.append(f"{path}{key.source}")
+        elif key.reads in LISTS:
+            lists.append((f"{path}{key.source}", key.nested))

@@ -22,7 +22,8 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
     """Behaviour shared by every LL2 endpoint.
 
     Subclasses set ``representations`` (mode -> serializer class, the first
-    one is the default for lists), ``detail_mode`` and ``queryset_for(mode)``.
+    one is the default for lists) and ``detail_mode``; each mode's queryset
+    is derived from its serializer (``selectors.queryset_for``).
     """
 
     representations = {}
@@ -94,7 +95,8 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(rendering.Document(plan.render(rows, request)[0]))
 
     def queryset_for(self, mode):
-        raise NotImplementedError
+        """The representation's objects with the joins its serializer needs (``selectors``)."""
+        return selectors.queryset_for(self.representations[mode])
 
     def get_view_description(self, html=False):
         sections = help_sections(self)
@@ -243,9 +245,6 @@ class SpacecraftViewSet(LL2ViewSet):
     ordering_fields = ["flights_count", "id", "mission_ends_count", "time_docked", "time_in_space"]
     ordering_example = "-flights_count"
 
-    def queryset_for(self, mode):
-        return selectors.spacecraft_queryset(detailed=mode == "detailed")
-
 
 class SpacecraftFlightViewSet(LL2ViewSet):
     representations = {
@@ -256,11 +255,8 @@ class SpacecraftFlightViewSet(LL2ViewSet):
     endpoint = "spacecraft_flights"
     filterset_class = filters.SpacecraftFlightFilter
     filter_example = "spacecraft=289"
-    # By launch date, then id; LL2 offers no other ordering here.
-    ordering = selectors.FLIGHT_ORDER
-
-    def queryset_for(self, mode):
-        return selectors.flight_queryset(mode)
+    # The flight's own order (by launch date, then id); LL2 offers no other here.
+    ordering = list(serializers.SpacecraftFlightNormalSerializer.Meta.model._meta.ordering)
 
 
 class SpacecraftConfigViewSet(LL2ViewSet):
@@ -276,9 +272,6 @@ class SpacecraftConfigViewSet(LL2ViewSet):
     search_example = "Dragon"
     ordering_fields = ["name"]
     ordering_example = "name"
-
-    def queryset_for(self, mode):
-        return selectors.config_queryset(detailed=mode == "detailed")
 
 
 class AgencyViewSet(LL2ViewSet):
@@ -297,9 +290,6 @@ class AgencyViewSet(LL2ViewSet):
     ordering_fields = ["id", "name", "featured"]
     ordering_example = "-featured"
 
-    def queryset_for(self, mode):
-        return selectors.agency_queryset(mode)
-
 
 class SpacecraftConfigFamilyViewSet(LL2ViewSet):
     representations = {
@@ -316,21 +306,12 @@ class SpacecraftConfigFamilyViewSet(LL2ViewSet):
     ordering_fields = ["name"]
     ordering_example = "name"
 
-    def queryset_for(self, mode):
-        return selectors.family_queryset(mode)
-
 
 class SpacecraftStatusViewSet(LL2ViewSet):
     representations = {"normal": serializers.SpacecraftStatusSerializer}
     endpoint = "config/spacecraft_statuses"
 
-    def queryset_for(self, mode):
-        return serializers.SpacecraftStatusSerializer.Meta.model.objects.order_by("id")
-
 
 class SpacecraftConfigTypeViewSet(LL2ViewSet):
     representations = {"normal": serializers.SpacecraftConfigTypeSerializer}
     endpoint = "config/spacecraft_configuration_types"
-
-    def queryset_for(self, mode):
-        return serializers.SpacecraftConfigTypeSerializer.Meta.model.objects.order_by("id")

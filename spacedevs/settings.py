@@ -1,7 +1,7 @@
 """Settings for the LL2 spacecraft replica, read from the environment.
 
 Every setting a deployment may change is an environment variable documented
-in `.env.example` and the README. The defaults give a local development server
+in `.env.example` and docs/configuration.md. The defaults give a local development server
 on a SQLite file next to the project.
 """
 
@@ -42,7 +42,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
-# --- HTTPS, cookies, logins and throttling (README: "Reliability and security") ---
+# --- HTTPS, cookies, logins and throttling (docs/production.md: "Security") ---
 # Origins (scheme://host) other than this site's own allowed to POST to the admin.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Served over TLS by a proxy (nginx, a load balancer) that passes the Host
@@ -175,7 +175,7 @@ STORAGES = {
 # Before any `collectstatic` (development, tests) whitenoise finds the files in the apps.
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not STATIC_ROOT.is_dir()
 
-# --- caching (spacecraft/cache.py; README: "Production") ---
+# --- caching (spacecraft/cache.py; docs/production.md) ---
 # Redis shared by every worker and instance when REDIS_URL is set, else each
 # process's own memory. It holds API responses and throttling counts.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()

@@ -226,7 +226,7 @@ def test_related_endpoints_help_is_ll2s_text(prefix, viewset):
 
 
 def test_agencies_help_is_ll2s_text_less_what_we_lack():
-    """Ours lists a subset of LL2's filters and ordering fields (README: differences)."""
+    """Ours lists a subset of LL2's filters and ordering fields (docs/differences.md)."""
     ours = sections_markdown(list_view(views.AgencyViewSet).get_view_description(html=False))
     theirs = sections_markdown(ll2_description("agencies"))
     assert list(ours) == list(theirs)

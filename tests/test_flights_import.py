@@ -306,4 +306,4 @@ def test_a_bad_landing_refuses_the_file(db, tmp_path):
 def test_a_flights_page_record_without_its_spacecraft_is_refused(db, tmp_path):
     record = flight(5, normal_record(2), 1)
     del record["spacecraft"]
-    refused(tmp_path, page([record]), "record 0: flight is missing 'spacecraft'")
+    refused(tmp_path, page([record]), "record 0 (id 5): flight is missing 'spacecraft'")

@@ -1,7 +1,7 @@
 """Load: 64 concurrent connections on a mix of requests, no errors and no timeouts.
 
 A short version of ``bench/load.py`` (the full one runs for a minute; its
-figures are in the README): a real server process with the production
+figures are in docs/benchmarks.md): a real server process with the production
 configuration, on a catalogue of a few hundred spacecraft, is read by 64
 keep-alive connections for a few seconds on a mix of normal and detailed
 lists, searches and detail requests. Every answer must be a 200 within the

@@ -11,7 +11,7 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from spacecraft import models
+from spacecraft import models, views
 
 from . import factories
 
@@ -195,3 +195,33 @@ def test_flights_endpoint_queries_do_not_grow(api, db):
             assert body["count"] == 2 * total
     assert counts[1, "normal"] == counts[30, "normal"]
     assert counts[1, "detailed"] == counts[30, "detailed"]
+
+
+# The serializer path (the browsable API, the benchmark's textbook endpoint):
+# the querysets' joins are read from the serializers (``selectors``): one
+# select_related per nested object, one ordered prefetch per list. Data
+# statements of a list page, asserted exactly, whatever the number of rows.
+TEXTBOOK_QUERIES = {
+    ("spacecraft", "normal"): 5,
+    ("spacecraft", "detailed"): 14,  # with the flights (none here) in one more
+    ("spacecraft_configurations", "normal"): 4,
+    ("spacecraft_configurations", "detailed"): 12,
+    ("agencies", "list"): 2,
+    ("agencies", "normal"): 6,
+    ("agencies", "detailed"): 17,
+    ("spacecraft_configuration_families", "list"): 2,
+    ("spacecraft_configuration_families", "normal"): 2,
+    ("spacecraft_configuration_families", "detailed"): 9,
+}
+
+
+def test_serializer_path_queries_do_not_grow_with_rows(api, db, monkeypatch):
+    monkeypatch.setattr(views.LL2ViewSet, "fast", False)
+    for first, count in ((0, 3), (3, 9)):
+        build(count, first)
+        counts = {}
+        for endpoint, mode in TEXTBOOK_QUERIES:
+            queries, body = measure(api, f"/2.3.0/{endpoint}/", mode=mode, limit=100)
+            assert body["count"] >= first + count
+            counts[endpoint, mode] = queries.data
+        assert counts == TEXTBOOK_QUERIES

@@ -24,7 +24,7 @@ from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from spacecraft import selectors, views
+from spacecraft import views
 from spacecraft.models import SpacecraftFlight
 from spacecraft.pagination import LL2Pagination
 
@@ -171,12 +171,12 @@ class Command(BaseCommand):
                 # One snapshot for every page, even while an import runs.
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            queryset = selectors.spacecraft_queryset(detailed=True)
+            queryset = views.SpacecraftViewSet().queryset_for("detailed")
             count = self._pages(target, scheme, host, limit, queryset, "spacecraft", written)
             if not SpacecraftFlight.objects.exists():
                 return count, 0, 0
             before = len(written)
-            queryset = selectors.flight_queryset("detailed")
+            queryset = views.SpacecraftFlightViewSet().queryset_for("detailed")
             flights = self._pages(target, scheme, host, limit, queryset, "flights", written)
             return count, flights, len(written) - before
 
