@@ -18,10 +18,12 @@ from django.db import models as db_models
 
 from . import models
 from .fields import format_duration
-from .forms import ISODurationField
+from .forms import FlightForm, ISODurationField, LandingForm, LaunchForm
 
 FORMFIELD_OVERRIDES = {
     db_models.DurationField: {"form_class": ISODurationField},
+    # A flight's duration may be negative (a mission end before the launch).
+    models.SignedDurationField: {"form_class": ISODurationField, "signed": True},
     # A link typed without a scheme is taken as https:// (Django 6's default).
     db_models.URLField: {"assume_scheme": "https"},
 }
@@ -209,6 +211,31 @@ class SpacecraftConfigAdmin(CatalogueAdmin):
 # --- spacecraft ---------------------------------------------------------------------------
 
 
+FLIGHT_FIELDS = [
+    "launch",
+    "destination",
+    "mission_end",
+    "landing",
+    "duration",
+    "turn_around_time",
+]
+
+
+class SpacecraftFlightInline(admin.StackedInline):
+    """A spacecraft's flights, by launch date (as the API lists them)."""
+
+    model = models.SpacecraftFlight
+    form = FlightForm
+    extra = 0
+    fields = FLIGHT_FIELDS + ["launch_crew", "onboard_crew", "landing_crew", "docking_events"]
+    autocomplete_fields = ["launch", "landing"]
+    ordering = ["launch__net", "id"]
+    formfield_overrides = FORMFIELD_OVERRIDES
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("launch", "landing")
+
+
 @admin.register(models.Spacecraft)
 class SpacecraftAdmin(CatalogueAdmin):
     list_display = [
@@ -229,6 +256,7 @@ class SpacecraftAdmin(CatalogueAdmin):
     list_select_related = ["status", "spacecraft_config"]
     search_fields = ["name", "serial_number", "spacecraft_config__name"]
     autocomplete_fields = ["status", "spacecraft_config", "image"]
+    inlines = [SpacecraftFlightInline]
     fieldsets = [
         (
             None,
@@ -257,6 +285,67 @@ class SpacecraftAdmin(CatalogueAdmin):
                 ]
             },
         ),
+    ]
+
+
+# --- flights, launches and landings ---------------------------------------------------------
+
+
+class DocumentAdmin(CatalogueAdmin):
+    """A launch or landing: the document LL2 sent, edited as pretty-printed JSON.
+
+    It is checked against LL2's official schema when saved: an error is shown
+    under the box and nothing is saved. The id and the copied columns are read
+    from the document and shown read-only.
+    """
+
+    copied = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["id", *self.copied] if obj is not None else list(self.copied)
+
+
+@admin.register(models.Launch)
+class LaunchAdmin(DocumentAdmin):
+    form = LaunchForm
+    copied = ("name", "slug", "net", "status")
+    list_display = ["id", "name", "net", "status"]
+    list_display_links = ["id", "name"]
+    list_filter = ["status"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(models.Landing)
+class LandingAdmin(DocumentAdmin):
+    form = LandingForm
+    list_display = ["id", "__str__"]
+    list_display_links = ["id", "__str__"]
+    search_fields = ["document"]
+
+
+@admin.register(models.SpacecraftFlight)
+class SpacecraftFlightAdmin(CatalogueAdmin):
+    form = FlightForm
+    list_display = [
+        "id",
+        "spacecraft",
+        "launch",
+        "destination",
+        "mission_end",
+        "landing",
+        iso_duration_column("duration", "duration"),
+    ]
+    list_display_links = ["id"]
+    list_select_related = ["spacecraft", "launch", "landing"]
+    search_fields = ["spacecraft__name", "launch__name", "destination"]
+    autocomplete_fields = ["spacecraft", "launch", "landing"]
+    fields = [
+        "spacecraft",
+        *FLIGHT_FIELDS,
+        "launch_crew",
+        "onboard_crew",
+        "landing_crew",
+        "docking_events",
     ]
 
 

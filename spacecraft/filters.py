@@ -75,6 +75,14 @@ class SpacecraftFilter(LL2FilterSet):
         fields = ["in_space", "is_placeholder", "name", "spacecraft_config", "status"]
 
 
+class SpacecraftFlightFilter(LL2FilterSet):
+    """LL2: ``spacecraft`` (an id; not a number or no such spacecraft is a 400)."""
+
+    class Meta:
+        model = models.SpacecraftFlight
+        fields = ["spacecraft"]
+
+
 class SpacecraftConfigFilter(LL2FilterSet):
     class Meta:
         model = models.SpacecraftConfig

@@ -18,6 +18,7 @@ import datetime
 import json
 import math
 import re
+import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -29,7 +30,7 @@ from django.core.validators import MinValueValidator
 from django.db import DatabaseError, connection, transaction
 from django.db.models import fields as dj
 
-from . import cache, models, shape
+from . import cache, documents, models, shape
 from .schema import required_keys
 
 
@@ -155,6 +156,36 @@ def parse_duration(value):
     return parsed
 
 
+def parse_signed_duration(value):
+    """``parse_duration``, but a leading ``-`` is allowed (``-P10948DT2H``).
+
+    For ``SignedDurationField``: a flight's duration runs from its launch to
+    its mission end, and real LL2 data has mission ends before their launch.
+    Spacecraft figures keep ``parse_duration``'s rule.
+    """
+    if isinstance(value, str) and value.startswith("-"):
+        try:
+            return -parse_duration(value[1:])
+        except Invalid as error:
+            if "never negative" in str(error):
+                raise Invalid(f"not an ISO 8601 duration: {_short(value)}") from None
+            raise
+    return parse_duration(value)
+
+
+def _document_list(component):
+    """A list of LL2 ``component`` objects, kept as LL2 sent it (JSON text)."""
+
+    def convert(value):
+        try:
+            documents.check_list(component, value, "list")
+            return documents.stored_form(value)
+        except documents.DocumentError as error:
+            raise Invalid(str(error).removeprefix("list")) from None
+
+    return convert
+
+
 # Whole days, hours, minutes and seconds, the form LL2 writes: read directly,
 # as isodate reads them but ten times faster. Anything else goes to isodate.
 SIMPLE_DURATION = re.compile(
@@ -251,6 +282,10 @@ class Kind:
     model: object
     fields: tuple
     required: tuple = ("id",)
+    # A kind kept as the document LL2 sent (a launch, a landing): the official
+    # schema's component it must fit (spacecraft/documents.py). Its ``fields``
+    # are then empty.
+    component: str = ""
 
 
 # The names kinds go by in messages and in the summary: the model's verbose
@@ -262,6 +297,7 @@ SHORT_NAMES = {
     models.SpacecraftConfigType: "configuration type",
     models.SpacecraftConfig: "configuration",
     models.SpacecraftStatus: "status",
+    models.SpacecraftFlight: "flight",
 }
 
 
@@ -283,6 +319,8 @@ def converter(model_field):
         return _boolean
     if isinstance(model_field, dj.FloatField):
         return _number
+    if isinstance(model_field, models.SignedDurationField):
+        return parse_signed_duration
     if isinstance(model_field, dj.DurationField):
         return parse_duration
     if isinstance(model_field, dj.DateTimeField):
@@ -304,6 +342,11 @@ def converter(model_field):
 def _spec(key):
     """The importer's spec of one stored key (``shape.Key``)."""
     model_field = key.model_field
+    if key.reads == shape.DOCUMENT:
+        if model_field.is_relation:  # a launch or landing, a kind of its own
+            return Nested(key.name, kind_name(key.target), model_field.null, model_field.name)
+        component = key.field.component
+        return Scalar(key.name, _document_list(component), model_field.null, model_field.attname)
     if key.reads == shape.COLUMN:
         return Scalar(key.name, converter(model_field), model_field.null, model_field.attname)
     target = kind_name(key.target)
@@ -330,10 +373,29 @@ def _kind(model, forms):
     )
 
 
+def _document_kinds(forms):
+    """{model: Kind} of the documents the forms' keys point at (launches, landings)."""
+    found = {}
+    for model_forms in forms.values():
+        for key in shape.union_of_keys(model_forms):
+            if key.reads == shape.DOCUMENT and key.model_field.is_relation:
+                component = key.field.component
+                found[key.target] = Kind(kind_name(key.target), key.target, (), component=component)
+    return found
+
+
 def _derive_kinds():
     forms = shape.forms()
-    defined = [model for model in apps.get_app_config("spacecraft").get_models() if model in forms]
-    return {kind_name(model): _kind(model, forms[model]) for model in shape.write_order(defined)}
+    document_kinds = _document_kinds(forms)
+    defined = [
+        model
+        for model in apps.get_app_config("spacecraft").get_models()
+        if model in forms or model in document_kinds
+    ]
+    return {
+        kind_name(model): document_kinds.get(model) or _kind(model, forms[model])
+        for model in shape.write_order(defined)
+    }
 
 
 KINDS = _derive_kinds()
@@ -519,7 +581,10 @@ class Collector:
 
     def add_record(self, index, record):
         self.written = []
-        return self.add("spacecraft", record, f"record {index}")
+        where = f"record {index}"
+        if isinstance(record, dict) and "launch" in record and "spacecraft_config" not in record:
+            return self.add("flight", record, where)  # a /spacecraft_flights/ record
+        return self.add("spacecraft", record, where)
 
     def add(self, kind_name, data, where):
         """Validate one object; ``where`` names it in messages (``record 3 > agency``)."""
@@ -528,6 +593,8 @@ class Collector:
             raise ImportFailure(f"{where}: expected a {kind_name} object, got {_json_type(data)}")
         if "id" not in data:
             raise ImportFailure(f"{where}: {kind_name} is missing 'id'")
+        if kind.component:
+            return self._add_document(kind, data, where)
         pk = data["id"]
         if type(pk) is not int or not 0 < pk <= INT_MAX:  # else surely valid
             try:
@@ -541,6 +608,30 @@ class Collector:
         start = len(self.written)
         self._merge(kind, pk, data, f"{where} (id {pk})")
         self.applied[kind_name][pk] = Applied(data, self.written[start:], self.clock)
+        return pk
+
+    def _add_document(self, kind, data, where):
+        """A launch or landing: checked against the official schema, kept as sent."""
+        try:
+            pk = documents.document_id(kind.component, data)
+        except documents.DocumentError as error:
+            raise ImportFailure(f"{where}: {error}") from None
+        where = f"{where} (id {pk})"
+        try:
+            text = documents.stored_form(data)
+            row = self.rows[kind.name].get(pk)
+            if row is not None and row.values["document"] == text:
+                return pk  # the same launch again (shared by several flights)
+            documents.check(kind.component, data, kind.name)
+            values = {"document": text, **documents.copied_columns(kind.component, data)}
+        except documents.DocumentError as error:
+            raise ImportFailure(f"{where}: {error}") from None
+        if row is None:
+            row = self.rows[kind.name][pk] = Row()
+        row.values = values
+        self.clock += 1
+        row.changed = self.clock
+        self.written.append(row)
         return pk
 
     def _unchanged(self, applied, data):
@@ -737,10 +828,10 @@ def _select(model, names, key, ids):
         # The ids as one array literal ('{1,2,3}'): PostgreSQL reads it at
         # once, where it parses and plans an IN list value by value (3 µs an id).
         where = f"{quote(key_field.column)} = ANY(%s::{key_field.db_type(db)}[])"
-        params = ["{" + ",".join(str(int(pk)) for pk in ids) + "}"]
+        params = ["{" + ",".join(_array_item(pk) for pk in ids) + "}"]
     else:
         where = f"{quote(key_field.column)} IN ({', '.join(['%s'] * len(ids))})"
-        params = ids
+        params = [pk if type(pk) is int else key_field.get_db_prep_value(pk, db) for pk in ids]
     columns = ", ".join(quote(model_field.column) for model_field in fields)
     with db.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {quote(table)} WHERE {where}", params)
@@ -763,6 +854,11 @@ def _select(model, names, key, ids):
                 row[index] = function(row[index], column, db)
         converted.append(row)
     return converted
+
+
+def _array_item(pk):
+    """An id in a PostgreSQL array literal: an integer, or a launch's UUID."""
+    return str(pk) if isinstance(pk, uuid.UUID) else str(int(pk))
 
 
 def _batch_size(params_per_row):
@@ -815,6 +911,7 @@ def _bulk_update(model, rows, columns):
     quote = db.ops.quote_name
     fields = [model._meta.get_field(column) for column in columns]
     pk_column = quote(model._meta.pk.column)
+    prepare = model._meta.pk.get_db_prep_value
     cast = db.features.requires_casted_case_in_updates
     size = _batch_size(2 * len(fields) + 1)
     with db.cursor() as cursor:
@@ -828,9 +925,9 @@ def _bulk_update(model, rows, columns):
                     value = f"CAST({value} AS {model_field.cast_db_type(db)})"
                 assignments.append(f"{quote(model_field.column)} = {value}")
                 for pk, values in batch:
-                    params.append(pk)
+                    params.append(prepare(pk, db))
                     params.append(model_field.get_db_prep_save(values[model_field.attname], db))
-            params.extend(pk for pk, _ in batch)
+            params.extend(prepare(pk, db) for pk, _ in batch)
             cursor.execute(
                 f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
                 f"WHERE {pk_column} IN ({', '.join(['%s'] * len(batch))})",

@@ -295,3 +295,78 @@ class CatalogueVersion(models.Model):
 
     def __str__(self):
         return f"catalogue version {self.stamp}"
+
+
+# --- flights ---------------------------------------------------------------------------
+#
+# A launch and a landing are kept as the JSON document LL2 sent (``document``),
+# validated against LL2's official schema (``LaunchNormal``, ``Landing``) on
+# import and in the admin: a relational launch would take about 28 models and
+# LL2's launch counters, which a partial mirror cannot recompute. The text is
+# DRF's compact encoding, which is LL2's own (so what LL2 sent, byte for byte);
+# a text column rather than jsonb, which would reorder keys and rewrite
+# numbers. Links in it are stored without ``?format=``; the server adds the
+# request's (spacecraft/documents.py).
+
+
+class SignedDurationField(models.DurationField):
+    """A duration that may be negative (``-P10948DT2H``): a flight's, as LL2 sends it.
+
+    Other durations (a spacecraft's time in space) are never negative; the
+    importer and the admin refuse a negative one there.
+    """
+
+
+class Launch(models.Model):
+    # The id, and the columns below it, are read from the document (never typed in).
+    id = models.UUIDField(primary_key=True, editable=False)
+    document = models.TextField(help_text="The LL2 LaunchNormal record, as LL2 sent it.")
+    # Copied from the document, for ordering, search and the admin.
+    name = models.CharField(max_length=2048, blank=True, db_index=True, editable=False)
+    slug = models.CharField(max_length=2048, blank=True, editable=False)
+    net = models.DateTimeField(editable=False)
+    status = models.CharField("status", max_length=255, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["net", "id"]
+        indexes = [models.Index(fields=["net", "id"])]
+
+    def __str__(self):
+        return self.name or str(self.id)
+
+
+class Landing(models.Model):
+    id = models.IntegerField(primary_key=True, editable=False)  # the document's
+    document = models.TextField(help_text="The LL2 Landing record, as LL2 sent it.")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"landing {self.id}"
+
+
+class SpacecraftFlight(models.Model):
+    id = models.AutoField(primary_key=True)
+    spacecraft = models.ForeignKey(Spacecraft, on_delete=models.CASCADE, related_name="flights")
+    destination = models.CharField(max_length=255, null=True, blank=True)
+    mission_end = models.DateTimeField(null=True, blank=True)
+    launch = models.ForeignKey(Launch, on_delete=models.PROTECT, related_name="flights")
+    landing = models.ForeignKey(
+        Landing, on_delete=models.SET_NULL, null=True, blank=True, related_name="flights"
+    )
+    # As LL2 sent them: a mission_end before the launch makes a negative duration.
+    duration = SignedDurationField(null=True, blank=True)
+    turn_around_time = SignedDurationField(null=True, blank=True)
+    # Detailed flights only: the lists as LL2 sent them (JSON text), "[]" when unknown.
+    launch_crew = models.TextField(default="[]", blank=True)
+    onboard_crew = models.TextField(default="[]", blank=True)
+    landing_crew = models.TextField(default="[]", blank=True)
+    docking_events = models.TextField(default="[]", blank=True)
+
+    class Meta:
+        ordering = ["launch__net", "id"]
+        verbose_name = "spacecraft flight"
+
+    def __str__(self):
+        return f"{self.spacecraft} on {self.launch}"

@@ -38,6 +38,7 @@ from django.db import connection
 from rest_framework import renderers, serializers
 from rest_framework.reverse import reverse
 
+from . import documents
 from .fields import DetailURLField, ResponseModeField
 
 
@@ -116,6 +117,7 @@ class Query:
         self.compiled = {}  # database alias -> (sql, converters) or None
 
     def add(self, path):
+        """The index of column ``path`` in each row (added if it is new)."""
         if path not in self.index:
             self.index[path] = len(self.columns)
             self.columns.append(path)
@@ -123,7 +125,7 @@ class Query:
 
     def queryset(self, ids):
         queryset = self.model._default_manager.filter(**{f"{self.key}__in": ids})
-        queryset = queryset.order_by(self.order) if self.order else queryset.order_by()
+        queryset = queryset.order_by(*self.order) if self.order else queryset.order_by()
         return queryset.values_list(*self.columns)
 
     def run(self, ids):
@@ -136,7 +138,8 @@ class Query:
                 for row in self.run(ids[start : start + limit])
             ]
             if self.order:
-                rows.sort(key=lambda row: row[self.index[self.order]])
+                columns = [self.index[path] for path in self.order]
+                rows.sort(key=lambda row: tuple(row[column] for column in columns))
             return rows
         compiled = self._compile()
         if compiled is None:  # SQL of a shape we do not expect: let the ORM run it
@@ -213,9 +216,12 @@ class Group:
 
     def __init__(self, relation):
         self.relation = relation
-        order = relation.prefix + relation.target._meta.pk.name
+        # The listed model's own order (``id``; a flight's launch date, then id).
+        order = tuple(relation.prefix + name for name in _ordering(relation.target))
         self.query = Query(relation.model, relation.parent, order)
         self.parent_index = self.query.add(relation.parent)
+        for path in order:
+            self.query.add(path)
         self.node = None  # the listed object's Node, rows from self.query
         self.feeders = []  # (source, pk index) where the parents' ids are found
         self.depends_on = set()
@@ -298,6 +304,8 @@ class Plan:
             return f"{method}(row_object(row, {attributes}))"
         if isinstance(field, serializers.ListSerializer):
             return self._many(field, model, node, source)
+        if isinstance(field, documents.DocumentField):
+            return self._document(field, model, prefix, query, node)
         if len(field.source_attrs) != 1:
             raise Unsupported(f"source {field.source!r} of {field.field_name!r}")
         name = field.source_attrs[0]
@@ -322,6 +330,20 @@ class Plan:
             return f"row[{index}]"
         convert_name = node.bind(convert, "convert")
         return f"(None if row[{index}] is None else {convert_name}(row[{index}]))"
+
+    def _document(self, field, model, prefix, query, node):
+        """A stored document (``launch.document``): its text, spliced as it is."""
+        *relations, name = field.source_attrs
+        for relation_name in relations:
+            relation = model._meta.get_field(relation_name)
+            if not (relation.many_to_one or relation.one_to_one) or relation.auto_created:
+                raise Unsupported(f"{model.__name__}.{relation_name} is not a forward to-one")
+            model = relation.related_model
+        if model._meta.get_field(name).get_internal_type() != "TextField":
+            raise Unsupported(f"{model.__name__}.{name} is not a text column")
+        index = query.add(prefix + "__".join(field.source_attrs))
+        splice = node.bind(documents.fragment, "document")
+        return f"(None if row[{index}] is None else {splice}(row[{index}], context.request))"
 
     def _many(self, field, model, node, source):
         child = field.child
@@ -386,6 +408,14 @@ class Plan:
                 children.setdefault(row[group.parent_index], []).append(row)
         make = self.root.make
         return [make(row, context) for row in rows]
+
+
+def _ordering(model):
+    """``model``'s ``Meta.ordering`` (plain ascending paths ending with a unique one)."""
+    names = list(model._meta.ordering or [model._meta.pk.name])
+    if any(not isinstance(name, str) or name.startswith(("-", "?")) for name in names):
+        raise Unsupported(f"{model.__name__}'s ordering is not plain ascending paths")
+    return names
 
 
 def plain(queryset):

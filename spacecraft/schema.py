@@ -32,15 +32,14 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
+from . import ll2schema
 from . import serializers as ll2
 from .views import _mode_order
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 # Serializers whose LL2 component name is not their class name less "Serializer".
-COMPONENT_NAMES = {
-    ll2.SpacecraftDetailedSerializer: "SpacecraftEndpointDetailed",
-}
+COMPONENT_NAMES = {}
 
 # The name LL2 gives each endpoint's "one of the modes" component.
 POLYMORPHIC_NAMES = {
@@ -48,6 +47,7 @@ POLYMORPHIC_NAMES = {
     "SpacecraftConfigViewSet": "PolymorphicSpacecraftConfigurationEndpoint",
     "AgencyViewSet": "PolymorphicAgencyEndpoint",
     "SpacecraftConfigFamilyViewSet": "PolymorphicSpacecraftConfigFamilyEndpoint",
+    "SpacecraftFlightViewSet": "PolymorphicSpacecraftFlightEndpoint",
 }
 
 REQUIRED = {"required": True}
@@ -71,7 +71,6 @@ NOT_MODELLED = {
 # ``schema``.
 LL2_DECLARATIONS = {
     ll2.SpacecraftNormalSerializer: {"description": REQUIRED, "flights_count": REQUIRED},
-    ll2.SpacecraftDetailedSerializer: {"flights": NOT_MODELLED},
     ll2.SpacecraftConfigNormalSerializer: {"family": {"nullable": True}},
     # LL2 sends the parent agency's name, read-only.
     ll2.AgencyNormalSerializer: {"parent": {"readOnly": True, **REQUIRED}},
@@ -115,6 +114,21 @@ class ISODurationFieldSchema(OpenApiSerializerFieldExtension):
         if self.target.allow_null or _model_field_is_nullable(self.target):
             schema["nullable"] = True
         return schema
+
+
+class DocumentFieldSchema(OpenApiSerializerFieldExtension):
+    """A stored LL2 document: LL2's own component (copied into ours by ``postprocess``)."""
+
+    target_class = "spacecraft.documents.DocumentField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        ref = {"$ref": COMPONENT_REF + self.target.component}
+        if self.target.many_documents:
+            return {"type": "array", "items": ref}
+        if self.target.allow_null:
+            # LL2's schema says otherwise, but real flights have no landing.
+            return {"allOf": [ref], "nullable": True}
+        return ref
 
 
 def _model_field_is_nullable(field):
@@ -362,8 +376,44 @@ def _normalise(prop):
 # --- the whole document ----------------------------------------------------------
 
 
+COMPONENT_REF = ll2schema.COMPONENT_REF
+
+
+def _official_components(result):
+    """LL2's components our document refers to but does not generate: the stored
+    documents' (``LaunchNormal``, ``Landing``...) and all they refer to, as LL2 has
+    them, with the ``response_mode`` pattern ours adds to every component."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    official = ll2schema.components()
+    todo = sorted(_refs(result))
+    while todo:
+        name = todo.pop()
+        if name in schemas or name not in official:
+            continue
+        schema = schemas[name] = copy.deepcopy(official[name])
+        mode = schema.get("properties", {}).get("response_mode")
+        if mode and mode.get("readOnly") and "default" in mode:
+            mode["pattern"] = f"^{mode['default']}$"
+        todo.extend(sorted(_refs(schema)))
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(COMPONENT_REF):
+                yield value[len(COMPONENT_REF) :]
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
 def postprocess(result, generator, request, public):
-    """Every answer can also come as the browsable API's HTML (``?format=api``)."""
+    """LL2's own components for the stored documents; every answer can also come as
+    the browsable API's HTML (``?format=api``)."""
+    _official_components(result)
     for path in result.get("paths", {}).values():
         for operation in path.values():
             for response in operation.get("responses", {}).values():

@@ -4,9 +4,11 @@ The joins are read from the serializer (``shape.keys``), so they cannot
 drift from what it renders: a nested object (a forward foreign key) is
 joined with ``select_related``, with the joins its own serializer needs; a
 list (``many=True``) is a ``Prefetch`` whose queryset is the listed
-serializer's own, ordered by id, so nested lists come out in the same order
-on every database. The number of queries of each queryset is fixed by its
-representation, never by its rows.
+serializer's own, in its model's order (by id; a spacecraft's flights by
+launch date, then id), so nested lists come out in the same order on every
+database; a stored document (``launch.document``) is joined with its row.
+The number of queries of each queryset is fixed by its representation,
+never by its rows.
 
 These are the querysets of the DRF serializer path (the browsable API, and
 any representation ``rendering.py`` cannot compile); JSON answers read their
@@ -23,13 +25,15 @@ LISTS = (shape.MANY, shape.CHILDREN, shape.BACK_REFERENCE)
 
 
 def queryset_for(serializer_class):
-    """All the objects ``serializer_class`` renders, with its joins, ordered by id."""
+    """All the objects ``serializer_class`` renders, with its joins, in its model's order
+    (``Meta.ordering``: by id, or a flight's launch date then id)."""
     related, lists = joins(serializer_class)
     prefetches = [Prefetch(path, queryset=queryset_for(listed)) for path, listed in lists]
-    queryset = shape.model_of(serializer_class)._default_manager.all()
+    model = shape.model_of(serializer_class)
+    queryset = model._default_manager.all()
     if related:  # (without paths, select_related() would follow every foreign key)
         queryset = queryset.select_related(*related)
-    return queryset.prefetch_related(*prefetches).order_by("id")
+    return queryset.prefetch_related(*prefetches).order_by(*model._meta.ordering)
 
 
 @functools.cache
@@ -47,5 +51,7 @@ def _walk(serializer_class, path, related, lists):
             nested = f"{path}{key.source}"
             related.append(nested)
             _walk(key.nested, f"{nested}__", related, lists)
+        elif key.reads == shape.DOCUMENT and key.model_field.is_relation:
+            related.append(f"{path}{key.source}")
         elif key.reads in LISTS:
             lists.append((f"{path}{key.source}", key.nested))

@@ -8,6 +8,7 @@ The names follow the component names of LL2's official OpenAPI document.
 from rest_framework import serializers
 
 from . import models
+from .documents import DocumentField
 from .fields import DetailURLField, ISODurationField, ResponseModeField
 
 # --- small lookups -----------------------------------------------------------
@@ -247,16 +248,69 @@ class SpacecraftNormalSerializer(serializers.ModelSerializer):
 
 
 class SpacecraftDetailedSerializer(SpacecraftNormalSerializer):
-    response_mode = ResponseModeField("detailed")
+    """A spacecraft in detailed form without its flights (inside a detailed flight).
+
+    As for a family nested in a detailed configuration, LL2's schema keeps this
+    one's response_mode at "normal"; only the endpoint's own form says "detailed".
+    """
+
     spacecraft_config = SpacecraftConfigDetailedSerializer()
-    # Flights are not modelled yet: LL2's detailed form always has the key.
-    flights = serializers.SerializerMethodField()
 
-    class Meta(SpacecraftNormalSerializer.Meta):
-        fields = SpacecraftNormalSerializer.Meta.fields + ["flights"]
 
-    def get_flights(self, obj):
-        return []
+# --- flights ---------------------------------------------------------------------
+
+
+class SpacecraftFlightNormalSerializer(serializers.ModelSerializer):
+    url = DetailURLField("spacecraftflight-detail")
+    spacecraft = SpacecraftNormalSerializer()
+    # The documents as LL2 sent them (spacecraft/documents.py).
+    launch = DocumentField("LaunchNormal", source="launch.document")
+    landing = DocumentField("Landing", source="landing.document", allow_null=True)
+    duration = ISODurationField()
+    turn_around_time = ISODurationField()
+    response_mode = ResponseModeField("normal")
+
+    class Meta:
+        model = models.SpacecraftFlight
+        fields = [
+            "id",
+            "url",
+            "destination",
+            "mission_end",
+            "spacecraft",
+            "launch",
+            "landing",
+            "duration",
+            "turn_around_time",
+            "response_mode",
+        ]
+
+
+class SpacecraftFlightDetailedSerializer(SpacecraftFlightNormalSerializer):
+    spacecraft = SpacecraftDetailedSerializer()
+    response_mode = ResponseModeField("detailed")
+    launch_crew = DocumentField("AstronautFlight", many=True)
+    onboard_crew = DocumentField("AstronautFlight", many=True)
+    landing_crew = DocumentField("AstronautFlight", many=True)
+    docking_events = DocumentField("DockingEventForChaserNormal", many=True)
+
+    class Meta(SpacecraftFlightNormalSerializer.Meta):
+        fields = SpacecraftFlightNormalSerializer.Meta.fields + [
+            "launch_crew",
+            "onboard_crew",
+            "landing_crew",
+            "docking_events",
+        ]
+
+
+class SpacecraftEndpointDetailedSerializer(SpacecraftDetailedSerializer):
+    """The spacecraft endpoint's detailed form: with its flights, by launch date."""
+
+    response_mode = ResponseModeField("detailed")
+    flights = SpacecraftFlightNormalSerializer(many=True)
+
+    class Meta(SpacecraftDetailedSerializer.Meta):
+        fields = SpacecraftDetailedSerializer.Meta.fields + ["flights"]
 
 
 # --- the related endpoints' own detailed forms -----------------------------------

@@ -19,6 +19,9 @@ reads:
 - ``BACK_REFERENCE``: a list of other records that point at this one (an
   agency's configurations): written by those records' own foreign key, not
   by this one;
+- ``DOCUMENT``: a JSON document kept as LL2 sent it (``documents.py``): a
+  flight's ``launch`` and ``landing`` (through a foreign key to the row that
+  holds it: ``launch.document``) or its crew lists (a text column);
 - ``COMPUTED``: nothing stored (``response_mode``, ``url``, method fields, a
   model property).
 """
@@ -31,6 +34,7 @@ from django.db import models
 from rest_framework import serializers as drf
 
 from . import serializers
+from .documents import DocumentField
 from .fields import DetailURLField, ResponseModeField
 
 COLUMN = "column"
@@ -38,10 +42,11 @@ FOREIGN_KEY = "foreign key"
 MANY = "many-to-many"
 CHILDREN = "children"
 BACK_REFERENCE = "back reference"
+DOCUMENT = "document"
 COMPUTED = "computed"
 
 # What a key of the stored kinds reads: these are written by the importer.
-STORED = (COLUMN, FOREIGN_KEY, MANY, CHILDREN)
+STORED = (COLUMN, FOREIGN_KEY, MANY, CHILDREN, DOCUMENT)
 
 
 class UndeclaredShape(TypeError):
@@ -100,6 +105,8 @@ def _key(model, name, field):
     if isinstance(field, (ResponseModeField, DetailURLField, drf.SerializerMethodField)):
         return Key(name, COMPUTED, field)
     where = f"{model.__name__} key {name!r}"
+    if isinstance(field, DocumentField):
+        return _document(model, name, field, where)
     if len(field.source_attrs) != 1:
         raise UndeclaredShape(f"{where}: source {field.source!r} is not one model attribute")
     source = field.source_attrs[0]
@@ -116,6 +123,22 @@ def _key(model, name, field):
     if model_field.is_relation:
         raise UndeclaredShape(f"{where}: {source} is a relation; nest its serializer")
     return Key(name, COLUMN, field, model_field)
+
+
+def _document(model, name, field, where):
+    """A stored document: a text column of the row (``launch_crew``), or the
+    ``document`` column of the row a forward foreign key points at (``launch.document``)."""
+    if len(field.source_attrs) == 1:
+        model_field = model._meta.get_field(field.source_attrs[0])
+        if not isinstance(model_field, models.TextField):
+            raise UndeclaredShape(f"{where}: a document is kept in a text column")
+        return Key(name, DOCUMENT, field, model_field)
+    if len(field.source_attrs) != 2 or field.source_attrs[1] != "document":
+        raise UndeclaredShape(f"{where}: source {field.source!r} is not <foreign key>.document")
+    model_field = model._meta.get_field(field.source_attrs[0])
+    if not model_field.many_to_one or model_field.auto_created:
+        raise UndeclaredShape(f"{where}: {model_field.name} is not a forward foreign key")
+    return Key(name, DOCUMENT, field, model_field)
 
 
 def _to_many(model_field, where):

@@ -19,6 +19,7 @@ router.register("spacecraft", views.SpacecraftViewSet, basename="spacecraft")
 router.register(
     "spacecraft_configurations", views.SpacecraftConfigViewSet, basename="spacecraftconfig"
 )
+router.register("spacecraft_flights", views.SpacecraftFlightViewSet, basename="spacecraftflight")
 router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register(
     "spacecraft_configuration_families",

@@ -234,7 +234,7 @@ def _section_html(title, lines):
 class SpacecraftViewSet(LL2ViewSet):
     representations = {
         "normal": serializers.SpacecraftNormalSerializer,
-        "detailed": serializers.SpacecraftDetailedSerializer,
+        "detailed": serializers.SpacecraftEndpointDetailedSerializer,
     }
     detail_mode = "detailed"
     endpoint = "spacecraft"
@@ -244,6 +244,19 @@ class SpacecraftViewSet(LL2ViewSet):
     search_example = "Endeavour"
     ordering_fields = ["flights_count", "id", "mission_ends_count", "time_docked", "time_in_space"]
     ordering_example = "-flights_count"
+
+
+class SpacecraftFlightViewSet(LL2ViewSet):
+    representations = {
+        "normal": serializers.SpacecraftFlightNormalSerializer,
+        "detailed": serializers.SpacecraftFlightDetailedSerializer,
+    }
+    detail_mode = "detailed"
+    endpoint = "spacecraft_flights"
+    filterset_class = filters.SpacecraftFlightFilter
+    filter_example = "spacecraft=289"
+    # The flight's own order (by launch date, then id); LL2 offers no other here.
+    ordering = list(serializers.SpacecraftFlightNormalSerializer.Meta.model._meta.ordering)
 
 
 class SpacecraftConfigViewSet(LL2ViewSet):

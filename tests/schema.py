@@ -29,13 +29,18 @@ Formats: ``date`` is checked; ``uri`` must be an absolute http(s) URL or
 empty (LL2 sends ``""`` for a blank URL field such as ``wiki_link``).
 """
 
-import functools
-import json
-from urllib.parse import urlsplit
-
-from jsonschema import Draft202012Validator, FormatChecker
-
-from .conftest import LL2
+from spacecraft.ll2schema import (  # noqa: F401  (re-exported for the tests)
+    COMPONENT_REF,
+    FORMATS,
+    SCHEMA_FILE,
+    component_name,
+    components,
+    json_schema,
+    openapi,
+    problems,
+    translate,
+    validator,
+)
 
 # The agency's launch and landing statistics, which our catalogue does not
 # keep: our detailed agency leaves these keys of LL2's out (none is required).
@@ -56,136 +61,6 @@ AGENCY_STATISTICS = [
     "failed_landings_payload",
     "attempted_landings_payload",
 ]
-
-SCHEMA_FILE = LL2 / "schema" / "ll2-2.3.0-spacecraft-subset.openapi.json"
-COMPONENT_REF = "#/components/schemas/"
-DROPPED = {"discriminator", "example", "xml", "externalDocs", "nullable"}
-SCHEMA_VALUED = {"items", "not", "additionalProperties"}
-SCHEMA_LISTS = {"allOf", "anyOf", "oneOf"}
-
-
-@functools.cache
-def openapi():
-    """The official document, parsed once."""
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-
-
-def components():
-    return openapi()["components"]["schemas"]
-
-
-def component_name(ref):
-    if not ref.startswith(COMPONENT_REF):
-        raise ValueError(f"not a component reference: {ref}")
-    return ref[len(COMPONENT_REF) :]
-
-
-def translate(node, closed=False, pin_defaults=False):
-    """One OpenAPI 3.0 schema object as a JSON Schema (2020-12) object."""
-
-    def convert(node):
-        if not isinstance(node, dict):
-            return node
-        if "$ref" in node:
-            return {"$ref": "#/$defs/" + component_name(node["$ref"])}
-        out = {}
-        for key, value in node.items():
-            if key in DROPPED:
-                continue
-            if key in SCHEMA_VALUED:
-                out[key] = convert(value)
-            elif key in SCHEMA_LISTS:
-                out[key] = [convert(item) for item in value]
-            elif key == "properties":
-                out[key] = {name: convert(schema) for name, schema in value.items()}
-            else:
-                out[key] = value
-        for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-            if out.get(bound) is True:
-                out[bound] = out.pop(limit)
-            elif out.get(bound) is False:
-                del out[bound]
-        if pin_defaults and out.get("readOnly") and "default" in out:
-            out["const"] = out["default"]
-        if closed and "properties" in out:
-            out.setdefault("additionalProperties", False)
-        if "discriminator" in node and "oneOf" in node:
-            out = _dispatch(node, out)
-        if node.get("nullable"):
-            out = {"anyOf": [{"type": "null"}, out]}
-        return out
-
-    return convert(node)
-
-
-def _dispatch(node, out):
-    """``oneOf`` + ``discriminator``: the mapped schema for the property's value."""
-    prop = node["discriminator"]["propertyName"]
-    mapping = node["discriminator"].get("mapping") or {
-        component_name(option["$ref"]): option["$ref"] for option in node["oneOf"]
-    }
-    rest = {key: value for key, value in out.items() if key != "oneOf"}
-    return {
-        **rest,
-        "type": "object",
-        "required": [prop],
-        "properties": {prop: {"enum": list(mapping)}},
-        "allOf": [
-            {
-                "if": {"properties": {prop: {"const": value}}},
-                "then": {"$ref": "#/$defs/" + component_name(ref)},
-            }
-            for value, ref in mapping.items()
-        ],
-    }
-
-
-def json_schema(name, closed=False, pin_defaults=False):
-    """A self-contained JSON Schema for component ``name``."""
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$defs": {
-            key: translate(value, closed, pin_defaults) for key, value in components().items()
-        },
-        "$ref": "#/$defs/" + name,
-    }
-
-
-FORMATS = FormatChecker(formats=["date"])
-
-
-@FORMATS.checks("uri")
-def _is_uri(value):
-    if not isinstance(value, str) or value == "":
-        return True
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-@functools.cache
-def validator(name, closed=False, pin_defaults=False):
-    schema = json_schema(name, closed, pin_defaults)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=FORMATS)
-
-
-def problems(name, instance, closed=True, pin_defaults=True):
-    """Every way ``instance`` breaks component ``name``, as "path: message".
-
-    Strict by default (see the module docstring); an empty list means valid.
-    """
-    errors = validator(name, closed, pin_defaults).iter_errors(instance)
-    return sorted(f"{error.json_path}: {error.message}" for error in _leaves(errors))
-
-
-def _leaves(errors):
-    """The innermost errors, so that a failed "or null" names its real cause."""
-    for error in errors:
-        if error.context:
-            yield from _leaves(error.context)
-        elif not (error.validator == "type" and error.validator_value == "null"):
-            yield error
-
 
 # --- walking a payload alongside its schema ------------------------------------------
 

@@ -140,6 +140,9 @@ SPACECRAFT_FORM = {
     "time_in_space": "P1DT2H",
     "time_docked": "PT1M49S",
     "fastest_turnaround": "P0D",
+    # The flights inline, empty.
+    "flights-TOTAL_FORMS": "0",
+    "flights-INITIAL_FORMS": "0",
     "_save": "Save",
 }
 
@@ -264,6 +267,8 @@ def catalogue(db):
     models.MirrorCheckpoint.objects.create(
         source_url="https://lldev.example.org/b/", started_at=now, finished_at=now
     )
+    factories.flight(alpha, factories.launch(0), landing=factories.landing(1))
+    factories.flight(beta, factories.launch(1))
     return alpha, beta
 
 
@@ -307,6 +312,8 @@ def test_changelists_do_not_query_per_row(staff_client, catalogue, model):
     factories.config_type("Extra configuration type")
     now = timezone.now()
     models.MirrorCheckpoint.objects.create(source_url="https://x.example.org/c/", started_at=now)
+    gamma = models.Spacecraft.objects.get(name="Gamma spacecraft")
+    factories.flight(gamma, factories.launch(2), landing=factories.landing(2))
     many, rows_after = count_queries()
     assert rows_after > rows_before or model in SINGLETONS
     assert many == few
@@ -353,6 +360,13 @@ SEARCHES = [
     (models.SpacecraftStatus, "retired", {"Retired"}),
     (models.MirrorCheckpoint, "lldev", {"https://lldev.example.org/b/"}),
     (models.CatalogueVersion, "no such stamp", set()),
+    (models.Launch, "vulcan", {"Vulcan VC2S | Certification Flight 2"}),
+    (models.Landing, "Splashdown", {"landing 1"}),
+    (
+        models.SpacecraftFlight,
+        "beta",
+        {"Beta spacecraft on Falcon 9 Block 5 | Starlink Group 10-10"},
+    ),
 ]
 
 

@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from spacecraft import urls, views
+from spacecraft import models, urls, views
 
-from . import schema
+from . import factories, schema
 from .conftest import SEEDS
 from .test_modes import import_catalogue
 
@@ -30,8 +30,16 @@ def ll2_docs(settings):
 
 @pytest.fixture
 def catalogue(db):
-    """Detailed data with nulls, parents and nested lists (see test_modes)."""
-    return import_catalogue()
+    """Detailed data with nulls, parents and nested lists (see test_modes), and a flight."""
+    records = import_catalogue()
+    factories.flight(models.Spacecraft.objects.order_by("id").first(), factories.launch(1))
+    return records
+
+
+@pytest.fixture
+def seeded(seeded):
+    """The seed catalogue, and a flight (with a real LL2 launch) for the flights pages."""
+    factories.flight(models.Spacecraft.objects.order_by("id").first(), factories.launch(0))
 
 
 def first_id(viewset):

@@ -1,5 +1,6 @@
 """``export_ll2 DIR``: the catalogue as LL2 detailed pages, and back."""
 
+import datetime
 import io
 import json
 
@@ -7,9 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from spacecraft import documents
 from spacecraft.importer import KINDS, WRITE_ORDER, import_document
-from spacecraft.models import Spacecraft
+from spacecraft.models import Spacecraft, SpacecraftFlight
 
+from . import factories
 from .fake_ll2 import detailed_records
 
 DETAILED = detailed_records(15, first_id=1001)
@@ -165,3 +168,60 @@ def test_a_file_in_the_way_is_refused_clearly(db, tmp_path):
     with pytest.raises(CommandError) as refused:
         export(blocker)
     assert f"cannot create {blocker}" in str(refused.value)
+
+
+# --- flights ---------------------------------------------------------------------------
+
+
+def flights_output(api):
+    """Everything /2.3.0/spacecraft_flights/ answers, as bytes."""
+    output = {}
+    for mode in ("normal", "detailed"):
+        response = api.get("/2.3.0/spacecraft_flights/", {"mode": mode, "limit": 100})
+        assert response.status_code == 200
+        output[f"flights {mode}"] = response.content
+    for pk in SpacecraftFlight.objects.values_list("id", flat=True):
+        output[f"flight {pk}"] = api.get(f"/2.3.0/spacecraft_flights/{pk}/").content
+    return output
+
+
+@pytest.fixture
+def with_flights(catalogue):
+    crafts = list(Spacecraft.objects.order_by("id"))
+    launches = [factories.launch(n) for n in range(3)]
+    landing = factories.landing(9)
+    crew = documents.stored_form([factories.astronaut_flight(1), factories.astronaut_flight(2)])
+    for number, craft in enumerate(crafts[:12]):
+        for flight in range(number % 3 + 1):
+            factories.flight(
+                craft,
+                launches[(number + flight) % 3],
+                landing=landing if flight else None,
+                duration=-datetime.timedelta(days=number) if number % 4 == 0 else None,
+                launch_crew=crew if flight == 0 else "[]",
+                docking_events="[]",
+            )
+
+
+def test_round_trip_with_flights(with_flights, api, tmp_path):
+    before = {**api_output(api), **flights_output(api)}
+    assert SpacecraftFlight.objects.count() == 24
+
+    message = export(tmp_path, "--limit", "10")
+    assert "and 24 flights in 3 pages" in message
+    files = sorted(tmp_path.glob("*.json"))
+    assert [path.name for path in files][-3:] == [
+        f"spacecraft_flights-detailed-{n:04d}.json" for n in (1, 2, 3)
+    ]
+    empty_the_catalogue()
+    out = io.StringIO()
+    call_command("import_ll2", *map(str, files), stdout=out)
+    assert "flight: 24 created" in out.getvalue()
+    assert "launch: 3 created" in out.getvalue()
+    after = {**api_output(api), **flights_output(api)}
+    assert after.keys() == before.keys()
+    for key, content in before.items():
+        assert after[key] == content, key
+    # The crews came back from the flights pages.
+    detailed = json.loads(after["flights detailed"])["results"]
+    assert sum(len(record["launch_crew"]) for record in detailed) == 24

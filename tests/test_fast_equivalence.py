@@ -8,6 +8,8 @@ U+2028, floats such as 1e-05, durations), the two LL2 seed pages, and
 records built to hit the edges of JSON encoding.
 """
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test import override_settings
@@ -17,9 +19,10 @@ from hypothesis import strategies as st
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
 from bench.dataset import records
-from spacecraft import cache, rendering, views
+from spacecraft import cache, models, rendering, views
 from spacecraft.importer import import_document
 
+from . import factories
 from .conftest import load_seed
 
 VIEWSETS = {
@@ -27,6 +30,7 @@ VIEWSETS = {
     "spacecraft_configurations": views.SpacecraftConfigViewSet,
     "agencies": views.AgencyViewSet,
     "spacecraft_configuration_families": views.SpacecraftConfigFamilyViewSet,
+    "spacecraft_flights": views.SpacecraftFlightViewSet,
     "config/spacecraft_statuses": views.SpacecraftStatusViewSet,
     "config/spacecraft_configuration_types": views.SpacecraftConfigTypeViewSet,
 }
@@ -52,6 +56,7 @@ def catalogue(db):
     for name in ("ll", "lldev"):
         import_document(load_seed(name))
     edge_records()
+    edge_flights()
 
 
 def shifted(value, by=900_000):
@@ -83,6 +88,29 @@ def edge_records():
             {**country, "name": EDGE_TEXT[: 40 + number]} for country in config["agency"]["country"]
         ]
     import_document({"results": made})
+
+
+def edge_flights():
+    """Flights with the real sample launches, and documents on the edges of JSON encoding."""
+    crafts = list(models.Spacecraft.objects.order_by("id")[:30])
+    edge_launch = factories.launch(
+        2, number=1, name=f"Edge launch {EDGE_TEXT}", probability=None, hashtag="\u2028#x"
+    )
+    edge_landing = factories.landing(
+        8, description=EDGE_TEXT, downrange_distance=1e-05, success=None
+    )
+    launches = [factories.launch(0), factories.launch(1), factories.launch(2), edge_launch]
+    for number, craft in enumerate(crafts):
+        for flight in range(number % 4):  # none, one, two or three flights
+            factories.flight(
+                craft,
+                launches[(number + flight) % len(launches)],
+                landing=edge_landing if flight == 1 else None,
+                destination=EDGE_TEXT if flight == 2 else "Low Earth Orbit",
+                duration=None if number % 5 == 0 else -datetime.timedelta(days=number),
+                turn_around_time=datetime.timedelta(seconds=number, microseconds=7),
+                mission_end=None,
+            )
 
 
 def both(api, monkeypatch, path, **params):
@@ -155,10 +183,11 @@ def test_filters_search_and_ordering_are_byte_identical(catalogue, api, monkeypa
 
 
 def test_urls_keep_the_requested_format_and_host(catalogue, api, monkeypatch):
-    for params in ({"format": "json"}, {"format": "json", "mode": "detailed"}):
-        fast, slow = both(api, monkeypatch, "/2.3.0/spacecraft/", limit=5, **params)
-        assert_identical(fast, slow)
-        assert b"/?format=json" in fast.content
+    for path in ("/2.3.0/spacecraft/", "/2.3.0/spacecraft_flights/"):
+        for params in ({"format": "json"}, {"format": "json", "mode": "detailed"}):
+            fast, slow = both(api, monkeypatch, path, limit=5, **params)
+            assert_identical(fast, slow)
+            assert b"/?format=json" in fast.content
     fast = api.get("/2.3.0/spacecraft/", {"limit": 1}, HTTP_HOST="127.0.0.1:8000")
     assert fast.json()["results"][0]["url"].startswith("http://127.0.0.1:8000/2.3.0/spacecraft/")
 

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 
 from spacecraft import mirror
+from spacecraft.importer import WRITE_ORDER
 from spacecraft.models import MirrorCheckpoint, Spacecraft
 
 from . import servers
@@ -95,7 +96,7 @@ def test_follows_next_links_when_the_server_caps_the_page_size(db, api, fake):
     assert (checkpoint.pages, checkpoint.records, checkpoint.count) == (5, 23, 23)
     assert checkpoint.next_url is None and checkpoint.finished_at is not None
     # Not a terminal: one plain line per page, then a summary.
-    assert output.count("\n") == 1 + 5 + 1 + 12
+    assert output.count("\n") == 1 + 5 + 1 + len(WRITE_ORDER)
     assert f"page 1: stored 5 records from {fake.url}?limit=100&mode=detailed" in output
     assert "page 5: stored 3 records" in output and "(23 of 23 records so far; no pacing)" in output
     assert "Finished: 5 pages, 23 records stored in 5 calls (0 retries)" in output
@@ -481,7 +482,8 @@ def test_a_terminal_gets_a_live_status_line(db):
     assert bar.search(screen), screen
     assert "page 1: stored" not in screen  # the status line replaces per-page lines
     assert "Waiting 0." in screen and "Finished: 2 pages, 10 records stored" in screen
-    assert screen.endswith("spacecraft: 10 created, 0 updated, 0 unchanged\n")
+    assert "\nspacecraft: 10 created, 0 updated, 0 unchanged\n" in screen
+    assert screen.endswith(f"{WRITE_ORDER[-1]}: 0 created, 0 updated, 0 unchanged\n")
 
 
 def test_verbosity_0_prints_nothing(db, fake):

@@ -127,7 +127,8 @@ def test_import_shows_progress_on_a_terminal_only(db, tmp_path):
     # tqdm's bar, redrawn in place after each file, then cleared for the summary.
     assert re.search(r"\r 33%\|#+\d? +\| 1/3 \[[^\]]*, 100 spacecraft · [\d,]+/s\]", shown), shown
     assert re.search(r"\r100%\|#+\| 3/3 \[[^\]]*, 250 spacecraft · [\d,]+/s\]", shown), shown
-    assert shown.rstrip().endswith("spacecraft: 250 created, 0 updated, 0 unchanged")
+    assert "\nspacecraft: 250 created, 0 updated, 0 unchanged\n" in shown
+    assert shown.rstrip().endswith("flight: 0 created, 0 updated, 0 unchanged")
 
     piped = io.StringIO()
     call_command("import_ll2", *pages, stdout=piped)

@@ -11,16 +11,17 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from spacecraft import views
+from spacecraft import models, views
 
 from . import factories
 
 URL = "/2.3.0/spacecraft/"
+FLIGHTS = "/2.3.0/spacecraft_flights/"
 
 # Statements that read the catalogue: for a list the count and the page, then
 # the rows' nested data in a fixed number of queries (never one per row); the
 # detail page has no count. Asserted exactly.
-DATA_QUERIES = {"normal": 5, "detailed": 6, "detail": 5}
+DATA_QUERIES = {"normal": 5, "detailed": 7, "detail": 6}
 
 # Per-request statements that read no catalogue data: the response cache's
 # stamp lookup and the read snapshot's transaction control (a SAVEPOINT pair
@@ -145,13 +146,64 @@ def test_missing_detail_costs_one_query(api, db):
     assert Count(captured.captured_queries).data == 1
 
 
+# --- flights --------------------------------------------------------------------------
+
+# A detailed page with flights reads them in one query, and the nested objects
+# of their spacecraft' normal forms (its configuration's families) in one more;
+# without any flight on the page those are not needed and not run.
+FLIGHT_QUERIES = {"with": DATA_QUERIES["detailed"] + 1, "without": DATA_QUERIES["detailed"]}
+
+
+def add_flights(crafts, count):
+    first = models.Launch.objects.count() + 1
+    launches = [factories.launch(n % 3, number=first + n) for n in range(count)]
+    landing = factories.landing(models.Landing.objects.count() + 1)
+    for craft in crafts:
+        for launch in launches:
+            factories.flight(craft, launch, landing=landing)
+
+
+def test_detailed_queries_do_not_grow_with_flights(api, db):
+    crafts = build(3)
+    without, body = measure(api, URL, mode="detailed", limit=100)
+    assert all(record["flights"] == [] for record in body["results"])
+    assert without.data == FLIGHT_QUERIES["without"]
+    counts = {}
+    for total in (1, 40):
+        add_flights(crafts, total - sum(1 for _ in crafts[0].flights.all()))
+        counts[total, "page"], body = measure(api, URL, mode="detailed", limit=100)
+        assert [len(record["flights"]) for record in body["results"]] == [total] * 3
+        for flight in body["results"][0]["flights"]:
+            assert len(flight["spacecraft"]["spacecraft_config"]["family"]) == 2
+            assert flight["landing"] is not None
+        counts[total, "detail"], body = measure(api, f"{URL}{crafts[0].id}/")
+        assert len(body["flights"]) == total
+    assert counts[1, "page"] == counts[40, "page"]
+    assert counts[1, "detail"] == counts[40, "detail"]
+    assert counts[1, "page"].data == FLIGHT_QUERIES["with"]
+    assert counts[1, "detail"].data == FLIGHT_QUERIES["with"] - 1  # no count
+
+
+def test_flights_endpoint_queries_do_not_grow(api, db):
+    crafts = build(2)
+    add_flights(crafts, 1)
+    counts = {}
+    for total in (1, 30):
+        add_flights(crafts, total - crafts[0].flights.count())
+        for mode in ("normal", "detailed"):
+            counts[total, mode], body = measure(api, FLIGHTS, mode=mode, limit=100)
+            assert body["count"] == 2 * total
+    assert counts[1, "normal"] == counts[30, "normal"]
+    assert counts[1, "detailed"] == counts[30, "detailed"]
+
+
 # The serializer path (the browsable API, the benchmark's textbook endpoint):
 # the querysets' joins are read from the serializers (``selectors``): one
 # select_related per nested object, one ordered prefetch per list. Data
 # statements of a list page, asserted exactly, whatever the number of rows.
 TEXTBOOK_QUERIES = {
     ("spacecraft", "normal"): 5,
-    ("spacecraft", "detailed"): 13,
+    ("spacecraft", "detailed"): 14,  # with the flights (none here) in one more
     ("spacecraft_configurations", "normal"): 4,
     ("spacecraft_configurations", "detailed"): 12,
     ("agencies", "list"): 2,

@@ -212,6 +212,9 @@ class AdminSession:
             "time_in_space": record["time_in_space"] or "",
             "time_docked": record["time_docked"] or "",
             "fastest_turnaround": record["fastest_turnaround"] or "",
+            # The flights inline: these records have none.
+            "flights-TOTAL_FORMS": "0",
+            "flights-INITIAL_FORMS": "0",
             "_save": "Save",
         }
         for flag in ("is_placeholder", "in_space"):

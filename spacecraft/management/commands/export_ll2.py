@@ -1,11 +1,15 @@
 """Write the whole catalogue as LL2 2.3.0 detailed pages (``export_ll2 DIR``).
 
 Each page is exactly what our API answers for
-``/2.3.0/spacecraft/?limit=L&mode=detailed&offset=O``: the same queryset
+``/2.3.0/spacecraft/?limit=L&mode=detailed&offset=O`` (with each spacecraft's
+flights) and, when there are flights,
+``/2.3.0/spacecraft_flights/?limit=L&mode=detailed&offset=O`` (which alone
+carry a detailed flight's crews and docking events): the same queryset
 (``selectors``), serializer, pagination and JSON renderer, with links built
 for ``--base-url``. ``import_ll2 DIR/*.json`` (or ``--from`` a server that
 serves them) loads the pages back, so an empty database importing an export
-serves the same /2.3.0/spacecraft/ output as the database that exported it.
+serves the same /2.3.0/spacecraft/ and /2.3.0/spacecraft_flights/ output as
+the database that exported it.
 """
 
 import os
@@ -20,12 +24,13 @@ from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from spacecraft import selectors
+from spacecraft import views
+from spacecraft.models import SpacecraftFlight
 from spacecraft.pagination import LL2Pagination
-from spacecraft.serializers import SpacecraftDetailedSerializer
 
 PAGE_FILE = "spacecraft-detailed-{:04d}.json"
-PAGE_FILE_PATTERN = re.compile(r"spacecraft-detailed-\d{4,}\.json")
+FLIGHT_PAGE_FILE = "spacecraft_flights-detailed-{:04d}.json"
+PAGE_FILE_PATTERN = re.compile(r"spacecraft(_flights)?-detailed-\d{4,}\.json")
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
@@ -36,10 +41,10 @@ class PageRequest(HttpRequest):
     export names the server the files will be served from, not this one.
     """
 
-    def __init__(self, scheme, host, query):
+    def __init__(self, scheme, host, query, view_name="spacecraft-list"):
         super().__init__()
         self.method = "GET"
-        self.path = self.path_info = reverse("spacecraft-list")
+        self.path = self.path_info = reverse(view_name)
         self.META["QUERY_STRING"] = query
         self.GET = QueryDict(query)
         self._page_scheme = scheme
@@ -52,15 +57,24 @@ class PageRequest(HttpRequest):
         return self._page_host
 
 
-def page_bytes(scheme, host, limit, offset, queryset):
+# What is exported: (file name, list view, the viewset whose detailed form it is).
+ENDPOINTS = {
+    "spacecraft": (PAGE_FILE, "spacecraft-list", views.SpacecraftViewSet),
+    "flights": (FLIGHT_PAGE_FILE, "spacecraftflight-list", views.SpacecraftFlightViewSet),
+}
+
+
+def page_bytes(scheme, host, limit, offset, queryset, endpoint="spacecraft"):
     """One page as our API renders it, and the number of records in it."""
+    _, view_name, viewset = ENDPOINTS[endpoint]
     params = {"limit": limit, "mode": "detailed"}
     if offset:
         params["offset"] = offset
-    request = Request(PageRequest(scheme, host, urlencode(params)))
+    request = Request(PageRequest(scheme, host, urlencode(params), view_name))
     paginator = LL2Pagination()
     records = paginator.paginate_queryset(queryset, request)
-    serializer = SpacecraftDetailedSerializer(records, many=True, context={"request": request})
+    serializer_class = viewset.representations["detailed"]
+    serializer = serializer_class(records, many=True, context={"request": request})
     page = paginator.get_paginated_response(serializer.data).data
     return JSONRenderer().render(page), len(records), paginator.count
 
@@ -130,7 +144,7 @@ class Command(BaseCommand):
             raise CommandError(f"{target} is not a directory")
         written = []
         try:
-            count = self._export(target, scheme, host, limit, written)
+            count, flights, flight_pages = self._export(target, scheme, host, limit, written)
         except OSError as error:
             raise CommandError(f"cannot write into {target}: {error.strerror}") from None
         stale = [
@@ -141,8 +155,11 @@ class Command(BaseCommand):
         for path in stale:
             path.unlink()
         if options["verbosity"] > 0:
+            pages = len(written) - flight_pages
             self.stdout.write(
-                f"Wrote {count} spacecraft in {len(written)} pages of up to {limit} to {target}"
+                f"Wrote {count} spacecraft in {pages} pages of up to {limit}"
+                + (f" and {flights} flights in {flight_pages} pages" if flights else "")
+                + f" to {target}"
                 + (f" (removed {len(stale)} pages of an earlier export)" if stale else "")
                 + "."
             )
@@ -154,14 +171,24 @@ class Command(BaseCommand):
                 # One snapshot for every page, even while an import runs.
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            queryset = selectors.queryset_for(SpacecraftDetailedSerializer)
-            offset, number = 0, 1
-            while True:
-                data, size, count = page_bytes(scheme, host, limit, offset, queryset)
-                name = PAGE_FILE.format(number)
-                _write(target / name, data)
-                written.append(name)
-                offset += size
-                if size == 0 or offset >= count:
-                    return count
-                number += 1
+            queryset = views.SpacecraftViewSet().queryset_for("detailed")
+            count = self._pages(target, scheme, host, limit, queryset, "spacecraft", written)
+            if not SpacecraftFlight.objects.exists():
+                return count, 0, 0
+            before = len(written)
+            queryset = views.SpacecraftFlightViewSet().queryset_for("detailed")
+            flights = self._pages(target, scheme, host, limit, queryset, "flights", written)
+            return count, flights, len(written) - before
+
+    def _pages(self, target, scheme, host, limit, queryset, endpoint, written):
+        """Write every page of ``endpoint``; the number of records."""
+        offset, number = 0, 1
+        while True:
+            data, size, count = page_bytes(scheme, host, limit, offset, queryset, endpoint)
+            name = ENDPOINTS[endpoint][0].format(number)
+            _write(target / name, data)
+            written.append(name)
+            offset += size
+            if size == 0 or offset >= count:
+                return count
+            number += 1

@@ -1,0 +1,199 @@
+"""LL2's official OpenAPI components as JSON Schema, for ``jsonschema``.
+
+Shared by the server (launch and landing documents are validated against
+the official components on import and in the admin) and the tests.
+
+An OpenAPI 3.0 schema object is not quite JSON Schema. The translation:
+
+* ``nullable: true`` means "or null": the translated schema becomes
+  ``{"anyOf": [{"type": "null"}, <the rest>]}``. This also covers LL2's
+  ``{"allOf": [{"$ref": ...}], "nullable": true}`` (a nested object or
+  null), which plain JSON Schema would read as "never null".
+* ``$ref: "#/components/schemas/X"`` points at ``#/$defs/X`` of one
+  self-contained document holding every component, so references (also
+  recursive ones) resolve inside it. As in OpenAPI 3.0, keys next to a
+  ``$ref`` are ignored.
+* ``oneOf`` with a ``discriminator`` picks the schema named by the
+  discriminator property (``response_mode``), as OpenAPI clients do: the
+  property must hold a mapped value and the object must match that value's
+  schema. Plain ``oneOf`` would refuse LL2's own records, because a normal
+  record is also a valid mini record (components are open objects).
+* OpenAPI 3.0's boolean ``exclusiveMinimum``/``exclusiveMaximum`` become
+  JSON Schema's numeric ones; ``discriminator``, ``example``, ``xml`` and
+  ``externalDocs`` are dropped.
+
+Two options make the check stricter than the document itself, for our own
+output: ``closed`` refuses keys a component does not declare (LL2's
+components never combine property sets, so closing each is safe), and
+``pin_defaults`` requires a read-only property with a default to hold that
+default (LL2's ``response_mode``: ``SpacecraftNormal`` says ``"normal"``).
+
+Formats: ``date`` is checked; ``uri`` must be an absolute http(s) URL or
+empty (LL2 sends ``""`` for a blank URL field such as ``wiki_link``).
+"""
+
+import functools
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+SCHEMA_FILE = (
+    Path(__file__).resolve().parent.parent
+    / "fixtures"
+    / "ll2"
+    / "schema"
+    / "ll2-2.3.0-spacecraft-subset.openapi.json"
+)
+COMPONENT_REF = "#/components/schemas/"
+DROPPED = {"discriminator", "example", "xml", "externalDocs", "nullable"}
+SCHEMA_VALUED = {"items", "not", "additionalProperties"}
+SCHEMA_LISTS = {"allOf", "anyOf", "oneOf"}
+
+
+@functools.cache
+def openapi():
+    """The official document, parsed once."""
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def components():
+    return openapi()["components"]["schemas"]
+
+
+def component_name(ref):
+    if not ref.startswith(COMPONENT_REF):
+        raise ValueError(f"not a component reference: {ref}")
+    return ref[len(COMPONENT_REF) :]
+
+
+def translate(node, closed=False, pin_defaults=False):
+    """One OpenAPI 3.0 schema object as a JSON Schema (2020-12) object."""
+
+    def convert(node):
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return {"$ref": "#/$defs/" + component_name(node["$ref"])}
+        out = {}
+        for key, value in node.items():
+            if key in DROPPED:
+                continue
+            if key in SCHEMA_VALUED:
+                out[key] = convert(value)
+            elif key in SCHEMA_LISTS:
+                out[key] = [convert(item) for item in value]
+            elif key == "properties":
+                out[key] = {name: convert(schema) for name, schema in value.items()}
+            else:
+                out[key] = value
+        for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            if out.get(bound) is True:
+                out[bound] = out.pop(limit)
+            elif out.get(bound) is False:
+                del out[bound]
+        if pin_defaults and out.get("readOnly") and "default" in out:
+            out["const"] = out["default"]
+        if closed and "properties" in out:
+            out.setdefault("additionalProperties", False)
+        if "discriminator" in node and "oneOf" in node:
+            out = _dispatch(node, out)
+        if node.get("nullable"):
+            out = {"anyOf": [{"type": "null"}, out]}
+        return out
+
+    return convert(node)
+
+
+def _dispatch(node, out):
+    """``oneOf`` + ``discriminator``: the mapped schema for the property's value."""
+    prop = node["discriminator"]["propertyName"]
+    mapping = node["discriminator"].get("mapping") or {
+        component_name(option["$ref"]): option["$ref"] for option in node["oneOf"]
+    }
+    rest = {key: value for key, value in out.items() if key != "oneOf"}
+    return {
+        **rest,
+        "type": "object",
+        "required": [prop],
+        "properties": {prop: {"enum": list(mapping)}},
+        "allOf": [
+            {
+                "if": {"properties": {prop: {"const": value}}},
+                "then": {"$ref": "#/$defs/" + component_name(ref)},
+            }
+            for value, ref in mapping.items()
+        ],
+    }
+
+
+# Properties LL2's document does not let be null but real LL2 data has null
+# (a flight without a landing, a duration or a turn-around time): read as
+# ``nullable`` here, as our own OpenAPI document declares them.
+REAL_NULLS = {
+    flight: ("landing", "duration", "turn_around_time")
+    for flight in ("SpacecraftFlightNormal", "SpacecraftFlightDetailed")
+}
+
+
+def _as_sent(name, schema):
+    """Component ``name`` with ``REAL_NULLS`` applied."""
+    nulls = REAL_NULLS.get(name)
+    if not nulls:
+        return schema
+    schema = {**schema, "properties": dict(schema["properties"])}
+    for prop in nulls:
+        value = schema["properties"][prop]
+        if "$ref" in value:
+            value = {"allOf": [value]}
+        schema["properties"][prop] = {**value, "nullable": True}
+    return schema
+
+
+def json_schema(name, closed=False, pin_defaults=False):
+    """A self-contained JSON Schema for component ``name`` (with ``REAL_NULLS``)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": {
+            key: translate(_as_sent(key, value), closed, pin_defaults)
+            for key, value in components().items()
+        },
+        "$ref": "#/$defs/" + name,
+    }
+
+
+FORMATS = FormatChecker(formats=["date"])
+
+
+@FORMATS.checks("uri")
+def _is_uri(value):
+    if not isinstance(value, str) or value == "":
+        return True
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@functools.cache
+def validator(name, closed=False, pin_defaults=False):
+    schema = json_schema(name, closed, pin_defaults)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FORMATS)
+
+
+def problems(name, instance, closed=True, pin_defaults=True):
+    """Every way ``instance`` breaks component ``name``, as "path: message".
+
+    Strict by default (see the module docstring); an empty list means valid.
+    """
+    errors = validator(name, closed, pin_defaults).iter_errors(instance)
+    return sorted(f"{error.json_path}: {error.message}" for error in _leaves(errors))
+
+
+def _leaves(errors):
+    """The innermost errors, so that a failed "or null" names its real cause."""
+    for error in errors:
+        if error.context:
+            yield from _leaves(error.context)
+        elif not (error.validator == "type" and error.validator_value == "null"):
+            yield error
