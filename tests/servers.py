@@ -10,7 +10,8 @@ on a database of its own, made from the test run's ``DATABASE_URL``:
   (``ll2_x`` -> ``ll2_x_srv_load``), dropped when the test is done.
 
 The server is gunicorn with the production configuration (``gunicorn.conf.py``)
-when requirements.txt lists it, else Django's ``runserver``. Ports come from ``TEST_SERVER_PORTS``
+when requirements.txt lists it, else Django's ``runserver``; ``dev=True`` runs
+``runserver`` with ``DEBUG=1``, as ``make run`` does. Ports come from ``TEST_SERVER_PORTS``
 (default 8200-8219).
 """
 
@@ -143,12 +144,16 @@ def uses_gunicorn():
 class Server:
     """A server process on ``database``; ``url`` is its base URL (no trailing slash)."""
 
-    def __init__(self, database, workers=2, **env):
+    def __init__(self, database, workers=2, dev=False, **env):
         self.port = free_port()
         self.host = "127.0.0.1"
         self.url = f"http://{self.host}:{self.port}"
         self.log = Path(database.tmp) / f"server-{self.port}.log"
-        if uses_gunicorn():
+        if dev:
+            # As `make run` serves: Django's development server with DEBUG on.
+            command = [PYTHON, "manage.py", "runserver", "--noreload", f"{self.host}:{self.port}"]
+            env = {"DEBUG": "1", **env}
+        elif uses_gunicorn():
             # The production configuration (gunicorn.conf.py), on our port.
             command = [str(Path(PYTHON).parent / "gunicorn"), "--config", "gunicorn.conf.py"]
             env = {
