@@ -48,12 +48,18 @@ ADMIN_USER, ADMIN_PASSWORD = "editor", "a-long-test-password-7731"
 SITES = ["gunicorn", "runserver"]
 
 # The seed data (20 LL2 spacecraft, all on the ground, none a placeholder) with a few
-# flags changed, so that every boolean filter keeps some records and drops others.
+# flags changed, so that every boolean filter keeps some records and drops others,
+# two image variant types and one variant (the seeds have none), and the admin user.
 PREPARE = f"""
 from django.contrib.auth.models import User
-from spacecraft.models import Spacecraft
+from spacecraft.models import ImageVariant, ImageVariantType, Spacecraft
 Spacecraft.objects.filter(pk__in=[206, 418, 561]).update(in_space=True)
 Spacecraft.objects.filter(pk__in=[228, 472]).update(is_placeholder=True)
+thumbnail = ImageVariantType.objects.create(name="Thumbnail")
+ImageVariantType.objects.create(name="Small")
+ImageVariant.objects.create(
+    image_id=1911, type=thumbnail, image_url="https://images.example.org/orb-3_thumbnail.jpg"
+)
 User.objects.create_superuser({ADMIN_USER!r}, "editor@example.org", {ADMIN_PASSWORD!r})
 """
 
@@ -81,10 +87,10 @@ class Site:
         return self.database.shell(code)
 
 
-def serve(database, kind, **env):
+def serve(database, kind, workers=2, **env):
     """A server of ``kind`` on ``database`` (a context manager)."""
     if kind == "gunicorn":
-        return servers.server(database, STATIC_ROOT=database.static_root, **env)
+        return servers.server(database, workers=workers, STATIC_ROOT=database.static_root, **env)
     return servers.server(database, dev=True, **env)
 
 
@@ -174,6 +180,8 @@ class Watch:
     def request_failed(self, request):
         if request.url in self.foreign:
             return
+        if request.failure == "net::ERR_ABORTED" and request.resource_type in ("xhr", "fetch"):
+            return  # cancelled by the page's script (an autocomplete box's previous search)
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def page_error(self, error):
