@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install install-dev run test lint bench
+.PHONY: install install-dev run test lint bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+# The documentation's screenshots (docs/screenshots/*.png), taken by the browser tests that
+# show those pages, on gunicorn; needs Chromium (apt-get install chromium).
+SCREENSHOT_TESTS = pagination_control or filters_dialog_has_no_select or lists_every_operation or the_change_form
+screenshots: install-dev
+	SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_browser_api.py \
+		tests/test_browser_docs.py tests/test_browser_admin.py -k "gunicorn and ($(SCREENSHOT_TESTS))"
+	@ls -l docs/screenshots
 
 # The benchmark (not a test; a few minutes): BENCH_ARGS="--database-url postgres://... --scale 100000"
 bench: install

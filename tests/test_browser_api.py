@@ -116,7 +116,12 @@ def test_pagination_control_and_links_keep_the_query(page, site):
     query = "in_space=false&limit=3&ordering=-flights_count"
     page.goto(f"/2.3.0/spacecraft/?{query}")
     assert records(shown_json(page)) == records(site.get_json(f"/2.3.0/spacecraft/?{query}"))
-    screenshot(page, "spacecraft-list")
+    screenshot(
+        page,
+        "spacecraft-list",
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1280, "height": 1500},
+    )
 
     # The control's "next" arrow: same query, the next offset.
     with page.expect_navigation():
