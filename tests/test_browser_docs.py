@@ -1,6 +1,6 @@
 """``/docs/`` in a real browser: Swagger UI from this server's own static files, every
-operation of the OpenAPI document listed, and "Try it out" answering 200 (see
-tests/browser.py: every request to another host is refused and fails the test).
+operation of the OpenAPI document listed, and "Try it out" answering 200; every
+request to another host is intercepted, refused and fails the test (tests/browser.py).
 """
 
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ def operations(site):
 
 
 def test_docs_page_lists_every_operation_from_its_own_static_files(page, site):
+    page.watch.intercept()  # a request to any other host is refused, and fails the test
     loaded = []
     page.on("requestfinished", lambda request: loaded.append(request.url))
     response = page.goto("/docs/")
@@ -47,6 +48,7 @@ def test_docs_page_lists_every_operation_from_its_own_static_files(page, site):
 
 
 def test_try_it_out_on_the_spacecraft_list_answers_200(page, site):
+    page.watch.intercept()
     page.goto("/docs/")
     block = page.locator('.opblock:has(.opblock-summary-path[data-path="/2.3.0/spacecraft/"])')
     block.locator(".opblock-summary").click()
