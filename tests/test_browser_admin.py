@@ -7,7 +7,7 @@ and the changelist's search and filters; on gunicorn and on the development serv
 import json
 from urllib.parse import urlencode
 
-from .browser import ADMIN_PASSWORD, ADMIN_USER, log_in, open_tab, screenshot, serve
+from .browser import ADMIN_PASSWORD, ADMIN_USER, Site, log_in, open_tab, screenshot, serve
 
 ADD = "/admin/spacecraft/spacecraft/add/"
 DURATION_ERROR = "Enter an ISO 8601 duration such as P1DT2H, PT1M49S or P0D."
@@ -55,7 +55,7 @@ def test_login_page_and_a_wrong_password_shown_as_an_error(page):
 def test_the_lockout_after_the_configured_failures_is_a_page(browser, site):
     # A server of its own on the same database: its failure counters are its own.
     with serve(site.database, site.kind, workers=1, ADMIN_LOGIN_MAX_FAILURES=3) as server:
-        locked = type(site)(site.kind, site.database, server)
+        locked = Site(site.kind, site.database, server)
         context, page = open_tab(browser, locked)
         try:
             for _ in range(3):
