@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install install-dev run test test-fast lint bench
+.PHONY: install install-dev run test test-fast lint bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ test: install-dev
 # The inner loop: everything but the tests that start processes (marked `server`).
 test-fast: install-dev
 	$(BIN)/python -m pytest -n auto -m "not server" $(PYTEST_ARGS)
+
+# The documentation's screenshots (docs/screenshots/*.png), taken by the browser tests that
+# show those pages, on gunicorn; needs Chromium (apt-get install chromium).
+SCREENSHOT_TESTS = pagination_control or filters_dialog_has_no_select or lists_every_operation or the_change_form
+screenshots: install-dev
+	SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_browser_api.py \
+		tests/test_browser_docs.py tests/test_browser_admin.py -k "gunicorn and ($(SCREENSHOT_TESTS))"
+	@ls -l docs/screenshots
 
 # The benchmark (not a test; a few minutes): BENCH_ARGS="--database-url postgres://... --scale 100000"
 bench: install

@@ -44,6 +44,9 @@ class CatalogueAdmin(admin.ModelAdmin):
 
     ordering = ["id"]
     list_per_page = 50
+    # A filtered or searched list counts only its own rows, not the whole table again
+    # (a second COUNT over 100,000 spacecraft on every search).
+    show_full_result_count = False
     formfield_overrides = FORMFIELD_OVERRIDES
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

@@ -4,8 +4,9 @@ import operator
 from functools import reduce
 
 import django_filters
+from django import forms
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Exists, Expression, F, OuterRef, Q, Subquery
+from django.db.models import Exists, Expression, F, ForeignKey, OuterRef, Q, Subquery
 from django.db.models import fields as model_fields
 from rest_framework.filters import OrderingFilter, SearchFilter, search_smart_split
 
@@ -44,9 +45,28 @@ class TextFilter(django_filters.CharFilter):
         return super().filter(queryset, value)
 
 
+class RelatedIdFilter(django_filters.ModelChoiceFilter):
+    """A foreign key filter (``status``, ``spacecraft_config``, ``agency``...) typed as an id.
+
+    The browsable API's Filters dialog shows it as a number box, not django-filter's
+    ``<select>`` listing every row of the related table (thousands of configurations
+    make a page of megabytes). Only the widget differs: the value is still looked
+    up in the table, so an id that is not a number or matches nothing is the same
+    400 naming the parameter, and the OpenAPI parameter is the same integer.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"step": 1}))
+        super().__init__(*args, **kwargs)
+
+
 class LL2FilterSet(django_filters.rest_framework.FilterSet):
     FILTER_DEFAULTS = {
         **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
+        ForeignKey: {
+            **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS[ForeignKey],
+            "filter_class": RelatedIdFilter,
+        },
         model_fields.CharField: {"filter_class": TextFilter},
         model_fields.TextField: {"filter_class": TextFilter},
         **{

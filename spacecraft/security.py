@@ -19,10 +19,11 @@ import hashlib
 import time
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
-from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from rest_framework.throttling import BaseThrottle
 
@@ -99,11 +100,18 @@ class AdminLoginRateLimitMiddleware:
         if request.method == "POST" and request.path == reverse("admin:login"):
             wait = retry_after(request, request.POST.get("username"))
             if wait:
-                response = HttpResponse(
-                    f"Too many failed login attempts. Try again in {wait} seconds.\n",
-                    status=429,
-                    content_type="text/plain; charset=utf-8",
-                )
-                response["Retry-After"] = str(wait)
-                return response
+                return locked_out_page(request, wait)
         return self.get_response(request)
+
+
+def locked_out_page(request, wait):
+    """The 429 a locked-out login gets: a page in the admin's look, with ``Retry-After``."""
+    context = {
+        **admin.site.each_context(request),
+        "title": "Too many failed login attempts",
+        "message": f"Too many failed login attempts. Try again in {wait} seconds.",
+        "login_url": request.get_full_path(),
+    }
+    response = TemplateResponse(request, "admin/login_locked.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response.render()

@@ -5,6 +5,9 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+# The real-browser fixtures (site, page, admin_page...).
+pytest_plugins = ["tests.browser"]
+
 LL2 = Path(__file__).resolve().parent.parent / "fixtures" / "ll2"
 SEEDS = LL2 / "seeds"
 SEED_FILES = {

@@ -18,6 +18,10 @@ process of its own is started here:
   pytest-xdist worker (``ll2_x`` -> ``ll2_x_srv_load_gw1``), dropped when done.
 - ``redis_prefix``: a Redis key prefix no other test, worker or run shares.
 
+- ``Server(..., dev=True)``: Django's development server with ``DEBUG=1``, as
+  ``make run`` starts it. ``runserver`` cannot be handed a socket, so it gets
+  a port the operating system chose a moment before (``closed_port``), and
+  another one if that port was taken in between.
 - ``InProcess``: an ``http.server`` in threads of the test's own process, on
   port 0 too: the fake LL2 server (``tests/fake_ll2.py``).
 """
@@ -269,14 +273,23 @@ class Server:
     files; ``output()`` reads both.
     """
 
-    def __init__(self, database=None, workers=2, env=None, app=None, access_log=False, **extra):
+    def __init__(
+        self, database=None, workers=2, env=None, app=None, access_log=False, dev=False, **extra
+    ):
         settings = {"WEB_CONCURRENCY": workers, "GUNICORN_ACCESS_LOG": "-" if access_log else "off"}
+        if dev:
+            settings = {"DEBUG": "1"}
         if env is None:
             env = database.env(**settings, **extra)
         else:
             env = {**env, **{key: str(value) for key, value in {**settings, **extra}.items()}}
         _allowed()
         self.tmp = tempfile.mkdtemp(prefix="ll2-gunicorn-")
+        self.stdout_path = Path(self.tmp) / "stdout.log"
+        self.stderr_path = Path(self.tmp) / "stderr.log"
+        if dev:
+            self._start_runserver(env)
+            return
         listener = listening_socket()
         self.host, self.port = listener.getsockname()
         self.url = f"http://{self.host}:{self.port}"
@@ -292,8 +305,6 @@ class Server:
         ]
         if app:
             command.append(app)
-        self.stdout_path = Path(self.tmp) / "stdout.log"
-        self.stderr_path = Path(self.tmp) / "stderr.log"
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(
                 command,
@@ -309,11 +320,28 @@ class Server:
         listener.close()
         self._wait_ready()
 
+    def _start_runserver(self, env, tries=3):
+        for attempt in range(tries):
+            self.host, self.port = HOST, closed_port()
+            self.url = f"http://{self.host}:{self.port}"
+            command = [PYTHON, "manage.py", "runserver", "--noreload", f"{self.host}:{self.port}"]
+            with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+                self.process = subprocess.Popen(
+                    command, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True
+                )
+            try:
+                self._wait_ready()
+                return
+            except RuntimeError:
+                # Taken by another process between the choice and the bind: choose again.
+                if attempt == tries - 1 or "already in use" not in self.output():
+                    raise
+
     def _wait_ready(self, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn stopped at start:\n{self.output()[-3000:]}")
+                raise RuntimeError(f"the server stopped at start:\n{self.output()[-3000:]}")
             try:
                 self.get("/healthz", timeout=2)  # answers without data (perhaps 503)
             except (OSError, http.client.HTTPException):
@@ -321,7 +349,7 @@ class Server:
                 continue
             return  # it answers (what it answers is for the test to judge)
         self.stop()
-        raise RuntimeError(f"gunicorn did not answer in {timeout} s:\n{self.output()[-3000:]}")
+        raise RuntimeError(f"the server did not answer in {timeout} s:\n{self.output()[-3000:]}")
 
     def stdout(self):
         return self.stdout_path.read_text(encoding="utf-8", errors="replace")

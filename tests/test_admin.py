@@ -319,6 +319,19 @@ def test_changelists_do_not_query_per_row(staff_client, catalogue, model):
     assert many == few
 
 
+def test_a_searched_or_filtered_changelist_counts_only_its_own_rows(staff_client, catalogue):
+    """One COUNT per page: not a second one over the whole table (show_full_result_count),
+    and no filter lists a large table (configurations are filtered by their small type)."""
+    for query in ({"q": "Alpha"}, {"status__id__exact": factories.status().id}, {}):
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(url(models.Spacecraft, "changelist"), query)
+        assert response.status_code == 200
+        counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+        assert len(counts) == 1, counts
+    filters = admin.site._registry[models.Spacecraft].list_filter
+    assert "spacecraft_config" not in filters and "image" not in filters
+
+
 @pytest.mark.parametrize("model", APP_MODELS, ids=model_id)
 def test_autocomplete_answers_for_every_relation(staff_client, catalogue, model):
     for field_name in admin.site._registry[model].autocomplete_fields:

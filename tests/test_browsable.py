@@ -332,3 +332,57 @@ def test_the_page_shows_what_the_json_answer_says(catalogue, api, prefix, viewse
             expected = json.loads(answer.replace("format=json", "format=api"))
             # json.dumps keeps key order: this compares order as well as values.
             assert json.dumps(shown_json(page)) == json.dumps(expected), (path, mode)
+
+
+# --- the Filters dialog at scale, and the favicon ----------------------------------------------
+
+
+def filters_form(page):
+    match = re.search(r'<form class="form" action="" method="get">(.*?)</form>', page, re.S)
+    assert match, "no Filters form on the page"
+    return match.group(1)
+
+
+FOREIGN_KEY_FILTERS = [
+    ("spacecraft", ["spacecraft_config", "status"]),
+    ("spacecraft_configurations", ["agency"]),
+    ("spacecraft_configuration_families", ["manufacturer"]),
+]
+
+
+@pytest.mark.parametrize(("prefix", "names"), FOREIGN_KEY_FILTERS)
+def test_foreign_key_filters_are_number_boxes_not_selects_of_every_row(seeded, api, prefix, names):
+    form = filters_form(api.get(f"/2.3.0/{prefix}/", {"format": "api"}).content.decode())
+    for name in names:
+        assert re.search(rf'<input type="number" name="{name}" step="1" id="id_{name}">', form)
+        assert f'<select name="{name}"' not in form
+
+
+# The Filters dialog's HTML (fields, search, ordering links) stays under this, at any scale.
+FILTERS_DIALOG_MAX_BYTES = 8 * 1024
+
+
+def filters_dialog(page):
+    return page.split('<div class="modal fade" id="filtersModal"', 1)[1].split("<script", 1)[0]
+
+
+def test_the_filters_dialog_does_not_grow_with_the_catalogue(db, api):
+    """Hundreds more configurations, statuses and agencies: the page is the same size."""
+    from . import factories
+
+    factories.spacecraft()
+    small = api.get("/2.3.0/spacecraft/", {"format": "api"}).content
+    for number in range(300):
+        factories.status(f"Status {number}")
+        factories.config(name=f"Configuration {number}")
+    large = api.get("/2.3.0/spacecraft/", {"format": "api"}).content
+    assert abs(len(large) - len(small)) < 100, (len(small), len(large))
+    assert b"Configuration 299" not in large
+    assert len(filters_dialog(large.decode()).encode()) < FILTERS_DIALOG_MAX_BYTES
+
+
+def test_favicon_is_an_empty_answer_not_a_404(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert client.post("/favicon.ico").status_code == 405

@@ -282,7 +282,11 @@ def test_admin_login_is_refused_after_five_failures_even_with_the_right_password
     blocked = login_limits("root", "root-password")
     assert blocked.status_code == 429
     assert 890 <= int(blocked["Retry-After"]) <= 900
-    assert b"Too many failed login attempts" in blocked.content
+    # A page in the admin's look, not a bare text or a traceback.
+    assert blocked["Content-Type"] == "text/html; charset=utf-8"
+    assert b'<p class="errornote" role="alert">Too many failed login attempts. Try again in' in (
+        blocked.content
+    )
     # The lock is on the address: another user name from it is refused too...
     assert login_limits("other", "other-password").status_code == 429
     # ...and on the user name: guessing its password from elsewhere is refused.
