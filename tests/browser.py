@@ -62,6 +62,9 @@ ImageVariant.objects.create(
     image_id=1911, type=thumbnail, image_url="https://images.example.org/orb-3_thumbnail.jpg"
 )
 User.objects.create_superuser({ADMIN_USER!r}, "editor@example.org", {ADMIN_PASSWORD!r})
+# The seed pages are normal mode, without flights: one flight on a real sample launch.
+from tests import factories
+factories.flight(Spacecraft.objects.get(pk=520), factories.launch(0), landing=factories.landing(1))
 """
 
 

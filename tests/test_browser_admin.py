@@ -7,7 +7,12 @@ and the changelist's search and filters; on gunicorn and on the development serv
 import json
 from urllib.parse import urlencode
 
+import pytest
+
 from .browser import ADMIN_PASSWORD, ADMIN_USER, Site, log_in, open_tab, screenshot, serve
+
+# Each starts its servers (gunicorn, runserver) and a browser.
+pytestmark = pytest.mark.server
 
 ADD = "/admin/spacecraft/spacecraft/add/"
 DURATION_ERROR = "Enter an ISO 8601 duration such as P1DT2H, PT1M49S or P0D."

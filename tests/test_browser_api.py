@@ -12,6 +12,9 @@ from spacecraft import urls, views
 
 from .browser import screenshot, shown_json
 
+# Each starts its servers (gunicorn, runserver) and a browser.
+pytestmark = pytest.mark.server
+
 VIEWSETS = {prefix: viewset for prefix, viewset, _ in urls.router.registry}
 FILTERS_BUTTON = 'button[data-target="#filtersModal"]'
 DIALOG = "#filtersModal"

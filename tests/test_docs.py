@@ -17,12 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 README_MAX_LINES = 150
 
-# Files the documentation links to that other engineers' branches add; each is checked again
-# (and must be removed from here) as soon as it exists, by test_awaited_files_are_still_awaited.
-AWAITED = {
-    "docs/screenshots/spacecraft-list.png",
-}
-
 FENCE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1[^\n]*$", re.M | re.S)
 CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 INLINE_LINK = re.compile(
@@ -71,7 +65,7 @@ def anchors(path):
     return result
 
 
-def broken_links(page, root=ROOT, awaited=frozenset()):
+def broken_links(page, root=ROOT):
     """(target, reason) for each relative link of ``page`` that leads nowhere."""
     broken, root = [], root.resolve()
     for target in links(page.read_text(encoding="utf-8")):
@@ -83,8 +77,6 @@ def broken_links(page, root=ROOT, awaited=frozenset()):
             broken.append((target, "outside the repository"))
             continue
         relative = path.relative_to(root).as_posix()
-        if relative in awaited and not path.exists():
-            continue
         if not path.is_file():
             broken.append((target, f"no file {relative}"))
             continue
@@ -95,7 +87,7 @@ def broken_links(page, root=ROOT, awaited=frozenset()):
 
 @pytest.mark.parametrize("page", pages(), ids=lambda page: page.relative_to(ROOT).as_posix())
 def test_every_relative_link_leads_to_a_file(page):
-    assert broken_links(page, awaited=AWAITED) == []
+    assert broken_links(page) == []
 
 
 def test_readme_is_a_newcomers_page():
@@ -111,16 +103,7 @@ def test_the_readme_and_the_index_lead_to_every_page():
     index = DOCS / "README.md"
     listed = {(DOCS / t.partition("#")[0]).resolve() for t in links(index.read_text())}
     wanted = {page for page in DOCS.glob("*.md") if page != index}
-    wanted |= {ROOT / name for name in AWAITED if name.startswith("docs/") and name.endswith(".md")}
     assert sorted(p.name for p in wanted - listed) == []
-
-
-@pytest.mark.parametrize("name", sorted(AWAITED))
-@pytest.mark.xfail(
-    strict=True, reason="another branch adds it; once it exists, drop it from AWAITED"
-)
-def test_awaited_files_are_still_awaited(name):
-    assert (ROOT / name).is_file()
 
 
 def test_the_checker_finds_what_is_broken(tmp_path):
@@ -134,9 +117,9 @@ def test_the_checker_finds_what_is_broken(tmp_path):
         "[gone](missing.md) ![img](img/missing.png) [bad anchor](there.md#nope)\n"
         # (built, so that .ci/run's search for paths leaving the repository does not match it)
         f'[out]({"../" * 2}outside.md) <img src="nope.png"> [not a ref]: not-a-link.md\n'
-        "[soon](later.md)\n\n[ref]: ref-missing.md\n"
+        "[ref]: ref-missing.md\n"
     )
-    assert broken_links(page, root=tmp_path, awaited={"docs/later.md"}) == [
+    assert broken_links(page, root=tmp_path) == [
         ("missing.md", "no file docs/missing.md"),
         ("img/missing.png", "no file docs/img/missing.png"),
         ("there.md#nope", "no heading #nope in docs/there.md"),
