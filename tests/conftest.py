@@ -38,3 +38,15 @@ def api():
 def seeded(db):
     """The 20 seed spacecraft, as the README's run command loads them."""
     call_command("loaddata", str(FIXTURE), verbosity=0)
+
+
+@pytest.fixture
+def response_cache(settings):
+    """The response cache on, in this process only (no Redis), empty before and after."""
+    from spacecraft import cache
+
+    settings.API_CACHE_SECONDS = 300
+    settings.API_CACHE_SHARED = None
+    cache.store.clear()
+    yield
+    cache.store.clear()

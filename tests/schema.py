@@ -1,32 +1,8 @@
-"""LL2's official OpenAPI components as JSON Schema, for ``jsonschema``.
+"""LL2's official OpenAPI components as JSON Schema, for the tests (``jsonschema``).
 
-An OpenAPI 3.0 schema object is not quite JSON Schema. The translation:
-
-* ``nullable: true`` means "or null": the translated schema becomes
-  ``{"anyOf": [{"type": "null"}, <the rest>]}``. This also covers LL2's
-  ``{"allOf": [{"$ref": ...}], "nullable": true}`` (a nested object or
-  null), which plain JSON Schema would read as "never null".
-* ``$ref: "#/components/schemas/X"`` points at ``#/$defs/X`` of one
-  self-contained document holding every component, so references (also
-  recursive ones) resolve inside it. As in OpenAPI 3.0, keys next to a
-  ``$ref`` are ignored.
-* ``oneOf`` with a ``discriminator`` picks the schema named by the
-  discriminator property (``response_mode``), as OpenAPI clients do: the
-  property must hold a mapped value and the object must match that value's
-  schema. Plain ``oneOf`` would refuse LL2's own records, because a normal
-  record is also a valid mini record (components are open objects).
-* OpenAPI 3.0's boolean ``exclusiveMinimum``/``exclusiveMaximum`` become
-  JSON Schema's numeric ones; ``discriminator``, ``example``, ``xml`` and
-  ``externalDocs`` are dropped.
-
-Two options make the check stricter than the document itself, for our own
-output: ``closed`` refuses keys a component does not declare (LL2's
-components never combine property sets, so closing each is safe), and
-``pin_defaults`` requires a read-only property with a default to hold that
-default (LL2's ``response_mode``: ``SpacecraftNormal`` says ``"normal"``).
-
-Formats: ``date`` is checked; ``uri`` must be an absolute http(s) URL or
-empty (LL2 sends ``""`` for a blank URL field such as ``wiki_link``).
+The translation from OpenAPI 3.0 and its options are ``spacecraft/ll2schema.py``'s (the
+importer and the admin check launches and landings with it too); this module adds
+what only the tests use.
 """
 
 from spacecraft.ll2schema import (  # noqa: F401  (re-exported for the tests)

@@ -305,6 +305,14 @@ class Server:
         ]
         if app:
             command.append(app)
+        self._spawn(command, env, pass_fds=(fd,))
+        # gunicorn holds the socket now; ours closes, so a gunicorn that dies
+        # refuses connections instead of leaving them waiting.
+        listener.close()
+        self._wait_ready()
+
+    def _spawn(self, command, env, pass_fds=()):
+        """Start ``command`` in a session of its own, its output in this server's files."""
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(
                 command,
@@ -312,23 +320,16 @@ class Server:
                 env=env,
                 stdout=out,
                 stderr=err,
-                pass_fds=(fd,),
+                pass_fds=pass_fds,
                 start_new_session=True,
             )
-        # gunicorn holds the socket now; ours closes, so a gunicorn that dies
-        # refuses connections instead of leaving them waiting.
-        listener.close()
-        self._wait_ready()
 
     def _start_runserver(self, env, tries=3):
         for attempt in range(tries):
             self.host, self.port = HOST, closed_port()
             self.url = f"http://{self.host}:{self.port}"
             command = [PYTHON, "manage.py", "runserver", "--noreload", f"{self.host}:{self.port}"]
-            with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
-                self.process = subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True
-                )
+            self._spawn(command, env)
             try:
                 self._wait_ready()
                 return

@@ -25,13 +25,7 @@ URL = "/2.3.0/spacecraft/"
 REDIS = "redis://127.0.0.1:6379/0"
 
 
-@pytest.fixture(autouse=True)
-def response_cache(settings):
-    settings.API_CACHE_SECONDS = 300
-    settings.API_CACHE_SHARED = None
-    cache.store.clear()
-    yield
-    cache.store.clear()
+pytestmark = pytest.mark.usefixtures("response_cache")
 
 
 @pytest.fixture

@@ -14,16 +14,9 @@ from bench.dataset import records
 from spacecraft import cache
 from spacecraft.importer import import_document
 
+pytestmark = pytest.mark.usefixtures("response_cache")
+
 URL = "/2.3.0/spacecraft/"
-
-
-@pytest.fixture(autouse=True)
-def response_cache(settings):
-    settings.API_CACHE_SECONDS = 300
-    settings.API_CACHE_SHARED = None
-    cache.store.clear()
-    yield
-    cache.store.clear()
 
 
 @pytest.fixture
@@ -50,6 +43,16 @@ def get(client, encoding=None, path=URL, **params):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, {"limit": 100, "mode": "detailed", **params}, **extra)
     return response, len(captured.captured_queries)
+
+
+def revalidate(api, etag):
+    """The same gzip request again, with ``If-None-Match: etag``."""
+    return api.get(
+        URL,
+        {"limit": 100, "mode": "detailed"},
+        HTTP_ACCEPT_ENCODING="gzip",
+        HTTP_IF_NONE_MATCH=etag,
+    )
 
 
 def test_gzip_is_the_same_json_compressed(catalogue, api):
@@ -100,12 +103,7 @@ def test_a_write_is_seen_compressed_too(catalogue, api):
 
 def test_etag_and_304_for_the_compressed_answer(catalogue, api):
     packed, _ = get(api, "gzip")
-    again = api.get(
-        URL,
-        {"limit": 100, "mode": "detailed"},
-        HTTP_ACCEPT_ENCODING="gzip",
-        HTTP_IF_NONE_MATCH=packed["ETag"],
-    )
+    again = revalidate(api, packed["ETag"])
     assert again.status_code == 304
     assert again.content == b""
     assert again["ETag"] == packed["ETag"]
@@ -145,12 +143,7 @@ def test_uncached_answers_are_compressed_as_well(catalogue, api, settings, compr
     packed, _ = get(api, "gzip")
     assert packed["Content-Encoding"] == "gzip"
     assert gzip.decompress(packed.content) == plain.content
-    again = api.get(
-        URL,
-        {"limit": 100, "mode": "detailed"},
-        HTTP_ACCEPT_ENCODING="gzip",
-        HTTP_IF_NONE_MATCH=packed["ETag"],
-    )
+    again = revalidate(api, packed["ETag"])
     assert again.status_code == 304
 
 
