@@ -8,18 +8,32 @@ always give the same bytes (one seeded ``random.Random``).
 
 The shape follows LL2's real data: many spacecraft share a configuration
 (about eight each), agencies and families are shared by configurations,
-images have 0-3 variants, and values are varied: nulls, long and non-ASCII
+images have 0-3 variants; most spacecraft have one flight, some none and
+about one in fifty 20-40, a few launches are shared by two spacecraft's
+flights, each launch a real LL2 sample launch (``fixtures/ll2/samples/``,
+5.9-13.4 KB) with its own UUID, name and date; and values are varied: nulls, long and non-ASCII
 text (with the odd U+2028), floats and ISO 8601 durations.
 """
 
 import datetime
 import json
 import random
+import uuid
 from pathlib import Path
 
 import isodate
 
 from tests import ll2shape
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_LAUNCHES = ROOT / "fixtures" / "ll2" / "samples" / "launches-normal-2.3.0.json"
+DESTINATIONS = ["Low Earth Orbit", "International Space Station", "Tiangong", "Lunar orbit", None]
+LANDING_TYPES = [
+    {"id": 4, "name": "Splashdown", "abbrev": "SD", "description": "Ocean landing."},
+    {"id": 5, "name": "Parachute", "abbrev": "PL", "description": "Landing under parachutes."},
+    {"id": 2, "name": "Runway", "abbrev": "RW", "description": "Horizontal landing."},
+]
+FIRST_LAUNCH = datetime.datetime(1961, 4, 12, 6, 7, tzinfo=datetime.UTC)
 
 BASE = "https://ll.thespacedevs.com/2.3.0"
 PAGE_SIZE = 100
@@ -102,6 +116,12 @@ class Catalogue:
             self.families.append(self._family(i + 1))
         config_count = min(3000, max(20, count // 8))
         self.configs = [self._config(i + 1) for i in range(config_count)]
+        # Flights draw from their own generator: the other values stay what they were.
+        self.flight_rng = random.Random(seed + 1)
+        self.samples = json.loads(SAMPLE_LAUNCHES.read_text("utf-8"))
+        self.next_flight = self.next_launch = self.next_landing = 1
+        self.shareable = []  # the previous spacecraft's launches, used once so far
+        self.landing_locations = [self._landing_location(i + 1) for i in range(6)]
 
     # small objects
 
@@ -236,7 +256,92 @@ class Catalogue:
             "spacecraft_config": config,
             "fastest_turnaround": _duration(rng),
         }
+        facts["flights"] = self.flights()
         return ll2shape.spacecraft_detailed(facts, BASE)
+
+    # flights
+
+    def flights(self):
+        """One spacecraft's flights' facts, by launch date."""
+        rng = self.flight_rng
+        draw = rng.random()
+        count = rng.randint(20, 40) if draw < 0.02 else 0 if draw < 0.1 else 1
+        launches, new = [], []
+        for _ in range(count):
+            if self.shareable and rng.random() < 0.05:  # its second (and last) flight
+                launches.append(self.shareable.pop(rng.randrange(len(self.shareable))))
+            else:
+                launches.append(self._launch())
+                new.append(launches[-1])
+        self.shareable = new
+        flights = []
+        for launch in sorted(launches, key=lambda launch: launch["net"]):
+            flights.append(self._flight(launch))
+        return flights
+
+    def _launch(self):
+        rng = self.flight_rng
+        number = self.next_launch
+        self.next_launch += 1
+        sample = self.samples[rng.randrange(len(self.samples))]
+        net = FIRST_LAUNCH + datetime.timedelta(hours=number * 9, seconds=rng.randint(0, 3600))
+        return ll2shape.launch_normal(
+            sample,
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            f"{sample['name'].split(' |')[0]} | Flight {number}",
+            net.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+
+    def _flight(self, launch):
+        rng = self.flight_rng
+        number = self.next_flight
+        self.next_flight += 1
+        mission_end = duration = None
+        if rng.random() < 0.85:
+            seconds = rng.choice([rng.randint(600, 90_000), rng.randint(90_000, 20_000_000)])
+            net = datetime.datetime.fromisoformat(launch["net"])
+            mission_end = (net + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            duration = isodate.duration_isoformat(datetime.timedelta(seconds=seconds))
+        landing = None
+        if rng.random() < 0.6:
+            landing = {
+                "id": self.next_landing,
+                "attempt": True,
+                "success": rng.choice([True, True, True, False, None]),
+                "description": _text(rng, rng.randint(3, 12)),
+                "downrange_distance": None if rng.random() < 0.7 else round(rng.uniform(1, 900), 1),
+                "landing_location": rng.choice(self.landing_locations),
+                "type": rng.choice(LANDING_TYPES),
+            }
+            self.next_landing += 1
+        return {
+            "id": number,
+            "destination": rng.choice(DESTINATIONS),
+            "mission_end": mission_end,
+            "launch": launch,
+            "landing": landing,
+            "duration": duration,
+            "turn_around_time": _duration(rng),
+        }
+
+    def _landing_location(self, number):
+        rng = self.flight_rng
+        landed = rng.randint(0, 120)
+        failed = rng.randint(0, 3)
+        return {
+            "id": number,
+            "name": f"Landing zone {number}",
+            "active": rng.random() < 0.8,
+            "abbrev": f"LZ-{number}",
+            "description": "" if rng.random() < 0.5 else _text(rng, 10),
+            "location": self.samples[number % len(self.samples)]["pad"]["location"],
+            "longitude": round(rng.uniform(-180, 180), 4),
+            "latitude": round(rng.uniform(-90, 90), 4),
+            "image": None,
+            "successful_landings": landed,
+            "attempted_landings": landed + failed,
+            "failed_landings": failed,
+        }
 
 
 def _id(item):

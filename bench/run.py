@@ -143,8 +143,10 @@ class Server(servers.Server):
         return servers.process_group_cpu(self.process.pid, self.database)
 
 
-def fetch(server, path):
-    with urllib.request.urlopen(f"{server.url}{path}", timeout=60) as response:
+def fetch(server, path, gzip=False):
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    request = urllib.request.Request(f"{server.url}{path}", headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
         return response.read()
 
 
@@ -269,7 +271,11 @@ def measure_all(args, database_url, count, label):
             body = fetch(server, ours)
             if not same_body(body, fetch(server, textbook)):
                 raise SystemExit(f"{name}: our answer differs from the textbook one")
-            results[name] = {"bytes": len(body), "path": ours}
+            results[name] = {
+                "bytes": len(body),
+                "gzip_bytes": len(fetch(server, ours, gzip=True)),
+                "path": ours,
+            }
             if not args.no_textbook:
                 results[name]["textbook"] = load(server, textbook, args.duration, args.connections)
             results[name]["uncached"] = load(server, ours, args.duration, args.connections)
@@ -438,8 +444,8 @@ def render(report, args):
         "(gunicorn + PostgreSQL backends, ms):",
         "",
         "| scenario | textbook | ours, uncached | × r/s | CPU textbook → ours | × CPU "
-        "| ours, cached | of memory r/s | cached CPU | queries |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| ours, cached | of memory r/s | cached CPU | queries | bytes (gzip) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, result in base.items():
         textbook, ours, cached = result.get("textbook"), result["uncached"], result["cached"]
@@ -452,7 +458,8 @@ def render(report, args):
         lines.append(
             f"| {name} | {_cell(textbook) if textbook else '-'} | {_cell(ours)} | {speed} "
             f"| {cpu} | {cpu_ratio} | {_cell(cached)} | {cached[0] / memory[0]:.0%} "
-            f"| {_cpu(cached)} | {result['textbook_queries']} → {result['queries']} |"
+            f"| {_cpu(cached)} | {result['textbook_queries']} → {result['queries']} "
+            f"| {result['bytes']:,} ({result['gzip_bytes']:,}) |"
         )
     for count, results in report["results"].items():
         if count == base_count:

@@ -31,6 +31,8 @@ can keep other facts of its own beside them):
 whose facts have no ``url`` of their own.
 """
 
+import re
+
 LL2_BASE = "https://ll.thespacedevs.com/2.3.0"
 
 AGENCY_NORMAL = (
@@ -212,8 +214,36 @@ def config_detailed(config, base=LL2_BASE):
     }
 
 
+def config_normal(config, base=LL2_BASE):
+    """``SpacecraftConfigNormal``: agency as AgencyMini, families as FamilyNormal."""
+    return {
+        "response_mode": "normal",
+        "id": config["id"],
+        "url": url(base, "spacecraft_configurations", config),
+        "name": config["name"],
+        "type": config["type"],
+        "agency": agency_mini(config["agency"], base),
+        "family": [family_normal(family, base) for family in config["family"]],
+        "in_use": config["in_use"],
+        "image": config["image"],
+    }
+
+
+def spacecraft_normal(craft, base=LL2_BASE):
+    """``SpacecraftNormal`` (a flight's spacecraft)."""
+    return {
+        "response_mode": "normal",
+        "id": craft["id"],
+        "url": url(base, "spacecraft", craft),
+        **_pick(craft, SPACECRAFT),
+        "spacecraft_config": config_normal(craft["spacecraft_config"], base),
+        "fastest_turnaround": craft["fastest_turnaround"],
+    }
+
+
 def spacecraft_detailed(craft, base=LL2_BASE):
-    """``SpacecraftEndpointDetailed`` (LL2's detail URL and ``mode=detailed``)."""
+    """``SpacecraftEndpointDetailed`` (LL2's detail URL and ``mode=detailed``): its
+    flights (``flights`` facts, by launch date; none if the facts have no such key)."""
     return {
         "response_mode": "detailed",
         "id": craft["id"],
@@ -221,7 +251,80 @@ def spacecraft_detailed(craft, base=LL2_BASE):
         **_pick(craft, SPACECRAFT),
         "spacecraft_config": config_detailed(craft["spacecraft_config"], base),
         "fastest_turnaround": craft["fastest_turnaround"],
-        "flights": [],
+        "flights": [flight_normal(flight, craft, base) for flight in craft.get("flights", ())],
+    }
+
+
+# --- flights, launches and landings ---------------------------------------------------------
+
+LANDING = ("attempt", "success", "description", "downrange_distance")
+# A landing location's celestial body, in LL2's order (a location's own carries more keys).
+CELESTIAL_BODY = (
+    "response_mode",
+    "id",
+    "name",
+    "type",
+    "diameter",
+    "mass",
+    "gravity",
+    "length_of_day",
+    "atmosphere",
+    "image",
+    "description",
+    "wiki_url",
+)
+
+
+def launch_normal(sample, pk, name, net):
+    """``LaunchNormal``: a real LL2 launch document (``sample``, as LL2 sent it) made
+    another launch: id (a UUID string), url, name, slug and net replaced, in place."""
+    document = dict(sample)
+    document["id"] = pk
+    document["url"] = f"{LL2_BASE}/launches/{pk}/"
+    document["name"] = name
+    document["slug"] = re.sub("[^a-z0-9]+", "-", name.lower()).strip("-")
+    document["net"] = net
+    return document
+
+
+def landing(facts, base=LL2_BASE):
+    """``Landing``: ``facts`` hold ``id``, ``LANDING``, ``type`` (LandingType) and
+    ``landing_location`` (``id name active abbrev description longitude latitude image``,
+    the statistics ``successful/attempted/failed_landings``, ``location``: a real
+    launch's pad location as LL2 sent it)."""
+    where = facts["landing_location"]
+    location = dict(where["location"])
+    body = location.pop("celestial_body")
+    return {
+        "id": facts["id"],
+        "url": url(base, "landings", facts),
+        **_pick(facts, LANDING),
+        "landing_location": {
+            **_pick(where, ("id", "name", "active", "abbrev", "description")),
+            "location": location,
+            **_pick(where, ("longitude", "latitude", "image")),
+            **_pick(where, ("successful_landings", "attempted_landings", "failed_landings")),
+            "celestial_body": _pick(body, CELESTIAL_BODY),
+        },
+        "type": facts["type"],
+    }
+
+
+def flight_normal(flight, craft, base=LL2_BASE):
+    """``SpacecraftFlightNormal``: ``flight`` facts ``id destination mission_end duration
+    turn_around_time``, ``launch`` (a LaunchNormal document) and ``landing`` (landing
+    facts or None); ``craft`` the spacecraft's facts. ``response_mode`` comes last."""
+    return {
+        "id": flight["id"],
+        "url": url(base, "spacecraft_flights", flight),
+        "destination": flight["destination"],
+        "mission_end": flight["mission_end"],
+        "spacecraft": spacecraft_normal(craft, base),
+        "launch": flight["launch"],
+        "landing": landing(flight["landing"], base) if flight["landing"] else None,
+        "duration": flight["duration"],
+        "turn_around_time": flight["turn_around_time"],
+        "response_mode": "normal",
     }
 
 

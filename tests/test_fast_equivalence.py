@@ -64,7 +64,10 @@ def shifted(value, by=900_000):
     if isinstance(value, list):
         return [shifted(item, by) for item in value]
     if isinstance(value, dict):
-        return {k: v + by if k == "id" else shifted(v, by) for k, v in value.items()}
+        return {
+            k: v + by if k == "id" and isinstance(v, int) else shifted(v, by)
+            for k, v in value.items()
+        }
     return value
 
 
@@ -97,7 +100,7 @@ def edge_flights():
         2, number=1, name=f"Edge launch {EDGE_TEXT}", probability=None, hashtag="\u2028#x"
     )
     edge_landing = factories.landing(
-        8, description=EDGE_TEXT, downrange_distance=1e-05, success=None
+        700_008, description=EDGE_TEXT, downrange_distance=1e-05, success=None
     )
     launches = [factories.launch(0), factories.launch(1), factories.launch(2), edge_launch]
     for number, craft in enumerate(crafts):
