@@ -75,8 +75,9 @@ def fill(count):
     from django.contrib.auth.models import User
     from django.core.management import call_command
 
-    from spacecraft import cache, models
-    from spacecraft.importer import refresh_statistics
+    from spacecraft import models
+    from spacecraft.ingest.importer import refresh_statistics
+    from spacecraft.storage import stamp
 
     call_command("migrate", "--noinput", verbosity=0)
     statuses = models.SpacecraftStatus.objects.bulk_create(
@@ -125,7 +126,7 @@ def fill(count):
         ),
         batch_size=5000,
     )
-    cache.bump()
+    stamp.bump()
 
     class Tally:
         created, updated = count, 0
@@ -164,7 +165,7 @@ def with_select_widgets():
     """django-filter's default: each foreign key filter a <select> of its whole table."""
     from django import forms
 
-    from spacecraft import filters
+    from spacecraft.api import filters
 
     for filterset in (filters.SpacecraftFilter, filters.SpacecraftConfigFilter):
         for item in filterset.base_filters.values():

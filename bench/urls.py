@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import SimpleRouter
 
-from spacecraft import views
+from spacecraft.api import views
 from spacedevs.urls import urlpatterns as project_urls
 
 

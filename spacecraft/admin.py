@@ -16,9 +16,9 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models as db_models
 
-from . import models
-from .fields import format_duration
-from .forms import FlightForm, ISODurationField, LandingForm, LaunchForm
+from spacecraft import models
+from spacecraft.fields import format_duration
+from spacecraft.forms import FlightForm, ISODurationField, LandingForm, LaunchForm
 
 FORMFIELD_OVERRIDES = {
     db_models.DurationField: {"form_class": ISODurationField},

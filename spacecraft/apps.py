@@ -9,6 +9,6 @@ class SpacecraftAppConfig(AppConfig):
     def ready(self):
         # Every write to the catalogue gives it a new stamp, so cached
         # responses are never served stale (spacecraft/cache.py).
-        from . import cache
+        from spacecraft.storage import stamp
 
-        cache.connect_signals()
+        stamp.connect_signals()

@@ -28,7 +28,7 @@ from rest_framework import serializers
 from rest_framework.reverse import preserve_builtin_query_params
 from rest_framework.utils.urls import remove_query_param
 
-from . import ll2schema
+from spacecraft import ll2schema
 
 
 class DocumentError(ValueError):

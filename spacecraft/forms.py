@@ -12,9 +12,9 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 
-from . import documents
-from .fields import format_duration
-from .importer import parse_duration, parse_signed_duration
+from spacecraft import documents
+from spacecraft.fields import format_duration
+from spacecraft.values import parse_duration, parse_signed_duration
 
 DURATION_HELP = (
     "An ISO 8601 duration, as the API writes it: P1DT2H (1 day 2 hours), "

@@ -7,9 +7,9 @@ The names follow the component names of LL2's official OpenAPI document.
 
 from rest_framework import serializers
 
-from . import models
-from .documents import DocumentField
-from .fields import DetailURLField, ISODurationField, ResponseModeField
+from spacecraft import models
+from spacecraft.documents import DocumentField
+from spacecraft.fields import DetailURLField, ISODurationField, ResponseModeField
 
 # --- small lookups -----------------------------------------------------------
 

@@ -33,9 +33,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from rest_framework import serializers as drf
 
-from . import serializers
-from .documents import DocumentField
-from .fields import DetailURLField, ResponseModeField
+from spacecraft import serializers
+from spacecraft.documents import DocumentField
+from spacecraft.fields import DetailURLField, ResponseModeField
 
 COLUMN = "column"
 FOREIGN_KEY = "foreign key"

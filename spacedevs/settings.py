@@ -89,21 +89,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # /healthz answers first: any Host, plain http (spacecraft/health.py).
-    "spacecraft.health.HealthCheckMiddleware",
+    "spacecraft.serving.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files for the admin and the browsable API, served by the app itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Repeated API requests from the cache, ETag and 304 (spacecraft/cache.py).
-    "spacecraft.cache.ResponseCacheMiddleware",
+    "spacecraft.serving.cache.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "spacecraft.security.AdminLoginRateLimitMiddleware",
+    "spacecraft.serving.security.AdminLoginRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: one read-only snapshot per API read (spacecraft/snapshot.py).
-    "spacecraft.snapshot.SnapshotReadMiddleware",
+    "spacecraft.serving.snapshot.SnapshotReadMiddleware",
 ]
 
 ROOT_URLCONF = "spacedevs.urls"
@@ -202,22 +202,22 @@ API_CACHE_LOCAL_BYTES = int(os.environ.get("API_CACHE_LOCAL_MB") or "64") * 1024
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         # DRF's JSONRenderer, byte for byte, with a fast path (spacecraft/rendering.py).
-        "spacecraft.rendering.JSONRenderer",
+        "spacecraft.api.rendering.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [],
     # The API is public and read-only: no session, so no "Vary: Cookie".
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_PAGINATION_CLASS": "spacecraft.pagination.LL2Pagination",
+    "DEFAULT_PAGINATION_CLASS": "spacecraft.api.pagination.LL2Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "spacecraft.filters.LL2SearchFilter",
-        "spacecraft.filters.StableOrderingFilter",
+        "spacecraft.api.filters.LL2SearchFilter",
+        "spacecraft.api.filters.StableOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "spacecraft.schema.LL2AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "spacecraft.api.schema.LL2AutoSchema",
     # Off unless API_THROTTLE_ANON sets a rate (spacecraft/throttling.py).
-    "DEFAULT_THROTTLE_CLASSES": ["spacecraft.throttling.AnonThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["spacecraft.api.throttling.AnonThrottle"],
     # Proxies in front of the server whose X-Forwarded-For entry is trusted to
     # name the client (throttling, admin login limits); 0: REMOTE_ADDR only.
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES") or (1 if BEHIND_TLS_PROXY else 0)),
@@ -241,7 +241,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "spacecraft.schema.postprocess",
+        "spacecraft.api.schema.postprocess",
     ],
 }
 

@@ -27,7 +27,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="schema", http_method_names=READ),
         name="docs",
     ),
-    path("2.3.0/", include("spacecraft.urls")),
+    path("2.3.0/", include("spacecraft.api.urls")),
 ]
 
 # Errors Django answers itself (a crash, a bad Host header, too many query

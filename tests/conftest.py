@@ -43,7 +43,7 @@ def seeded(db):
 @pytest.fixture
 def response_cache(settings):
     """The response cache on, in this process only (no Redis), empty before and after."""
-    from spacecraft import cache
+    from spacecraft.serving import cache
 
     settings.API_CACHE_SECONDS = 300
     settings.API_CACHE_SHARED = None

@@ -23,7 +23,8 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max
 
-from spacecraft import cache, models
+from spacecraft import models
+from spacecraft.storage import stamp
 
 
 def _default_name(model, kind):
@@ -165,7 +166,7 @@ def spacecraft_batch(rows, **common):
         for statement in connection.ops.sequence_reset_sql(no_style(), [models.Spacecraft]):
             cursor.execute(statement)
     # bulk_create() and update() send no signals: tell the response cache.
-    cache.bump()
+    stamp.bump()
     return made
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from spacecraft import models
-from spacecraft.importer import import_document
+from spacecraft.ingest.importer import import_document
 
 from . import factories
 from .conftest import load_seed
@@ -78,10 +78,10 @@ def editor(superuser):
 @pytest.fixture
 def api_cache(settings):
     """Response caching on, where the API has it, so "the next request" is a real test."""
-    middleware = "spacecraft.cache.ResponseCacheMiddleware"
+    middleware = "spacecraft.serving.cache.ResponseCacheMiddleware"
     if middleware not in settings.MIDDLEWARE:
         return
-    from spacecraft import cache
+    from spacecraft.serving import cache
 
     settings.API_CACHE_SECONDS = 300
     cache.store.clear()

@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from spacecraft import models, urls, views
+from spacecraft import models
+from spacecraft.api import urls, views
 
 from . import factories, schema
 from .conftest import SEEDS
@@ -158,7 +159,7 @@ def test_help_lists_are_the_views_configuration(prefix, viewset):
     modes = list(viewset.representations)
     if len(modes) > 1:
         assert sorted(codes(sections["Modes"][0])) == sorted(modes)
-        assert views._mode_order(modes) == codes(sections["Modes"][0])
+        assert views.mode_order(modes) == codes(sections["Modes"][0])
     else:
         assert "Modes" not in sections
     filterset = getattr(viewset, "filterset_class", None)

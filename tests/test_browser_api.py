@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-from spacecraft import urls, views
+from spacecraft.api import urls, views
 
 from .browser import screenshot, shown_json
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from spacecraft import urls
+from spacecraft.api import urls
 
 from .browser import screenshot
 

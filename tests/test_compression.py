@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench.dataset import records
-from spacecraft import cache
-from spacecraft.importer import import_document
+from spacecraft.ingest.importer import import_document
+from spacecraft.serving import cache
 
 pytestmark = pytest.mark.usefixtures("response_cache")
 

@@ -26,7 +26,9 @@ from rest_framework import serializers as drf
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from spacecraft import importer, models, rendering, schema, selectors, serializers, shape, urls
+from spacecraft import declarations, models, serializers, shape, values
+from spacecraft.api import rendering, schema, selectors, urls
+from spacecraft.ingest import importer
 
 from . import factories
 
@@ -231,9 +233,9 @@ def test_openapi_component_has_the_serializers_keys_in_order(document, serialize
 
 @pytest.mark.parametrize("serializer_class", REPRESENTATIONS, ids=component_name)
 def test_required_keys_are_the_documents(document, serializer_class):
-    """``schema.required_keys`` (which the importer reads) says what the document says."""
+    """``declarations.required_keys`` (which the importer reads) says what the document says."""
     component = document[component_name(serializer_class)]
-    assert sorted(schema.required_keys(serializer_class)) == sorted(component["required"])
+    assert sorted(declarations.required_keys(serializer_class)) == sorted(component["required"])
 
 
 # --- the importer ---------------------------------------------------------------------------
@@ -326,14 +328,14 @@ def test_importer_checks_follow_the_model_fields(kind_name):
         assert spec.column == field.attname
         if isinstance(field, db_models.CharField):
             spec.convert("x" * field.max_length)
-            with pytest.raises(importer.Invalid, match=f"longer than {field.max_length}"):
+            with pytest.raises(values.Invalid, match=f"longer than {field.max_length}"):
                 spec.convert("x" * (field.max_length + 1))
         elif isinstance(field, db_models.DurationField):
             assert spec.convert("PT1M49S").total_seconds() == 109
         if isinstance(field, db_models.IntegerField) and any(
             getattr(v, "limit_value", None) == 0 for v in field.validators
         ):
-            with pytest.raises(importer.Invalid, match="must not be negative"):
+            with pytest.raises(values.Invalid, match="must not be negative"):
                 spec.convert(-1)
 
 
@@ -379,7 +381,7 @@ def test_importer_check_of_each_model_field_type(model_field, accepted, refused)
     assert convert(value) == stored
     assert type(convert(value)) is type(stored)
     value, message = refused
-    with pytest.raises(importer.Invalid, match=message):
+    with pytest.raises(values.Invalid, match=message):
         convert(value)
 
 

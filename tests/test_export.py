@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from spacecraft import documents
-from spacecraft.importer import KINDS, WRITE_ORDER, import_document
+from spacecraft.ingest.importer import KINDS, WRITE_ORDER, import_document
 from spacecraft.models import Spacecraft, SpacecraftFlight
 
 from . import factories

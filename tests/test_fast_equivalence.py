@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
 from bench.dataset import records
-from spacecraft import cache, models, rendering, views
-from spacecraft.importer import import_document
+from spacecraft import models
+from spacecraft.api import rendering, views
+from spacecraft.ingest.importer import import_document
+from spacecraft.serving import cache
 
 from . import factories
 from .conftest import load_seed

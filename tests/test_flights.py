@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from spacecraft import cache, documents
+from spacecraft import documents
+from spacecraft.serving import cache
 
 from . import factories, schema
 
@@ -263,7 +264,7 @@ def test_flights_answer_get_only_and_404(api, craft):
 
 def test_flights_help_text_is_ll2s(api, craft):
     official = schema.openapi()["paths"]["/2.3.0/spacecraft_flights/"]["get"]["description"]
-    from spacecraft.views import SpacecraftFlightViewSet
+    from spacecraft.api.views import SpacecraftFlightViewSet
 
     view = SpacecraftFlightViewSet()
     view.detail = False

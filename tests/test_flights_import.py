@@ -25,7 +25,7 @@ BASE = f"https://{HOST}/2.3.0"
 @pytest.fixture(autouse=True)
 def ll2_host(settings):
     settings.ALLOWED_HOSTS = [HOST, "testserver"]
-    from spacecraft import cache
+    from spacecraft.serving import cache
 
     cache.store.clear()
 

@@ -16,7 +16,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from spacecraft import cache, documents, models
+from spacecraft import documents, models
+from spacecraft.serving import cache
 
 from . import factories
 from .test_mirror import sync

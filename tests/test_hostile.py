@@ -21,7 +21,7 @@ from urllib.parse import quote
 import django_filters
 import pytest
 
-from spacecraft.urls import router
+from spacecraft.api.urls import router
 
 from . import servers
 

@@ -19,7 +19,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from spacecraft import models
-from spacecraft.importer import WRITE_ORDER, ImportFailure, import_document, load_document
+from spacecraft.ingest.importer import WRITE_ORDER, ImportFailure, import_document, load_document
 
 from . import servers
 from .conftest import SEED_FILES, load_seed
@@ -736,7 +736,7 @@ def test_command_line_exit_codes_and_messages(cli_database, tmp_path):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE is PostgreSQL's")
 def test_a_large_import_refreshes_the_planner_statistics_once(db, tmp_path, monkeypatch):
-    from spacecraft import importer
+    from spacecraft.ingest import importer
 
     from .fake_ll2 import detailed_records
 

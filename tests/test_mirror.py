@@ -16,8 +16,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 
-from spacecraft import mirror
-from spacecraft.importer import WRITE_ORDER
+from spacecraft.ingest import mirror
+from spacecraft.ingest.importer import WRITE_ORDER
 from spacecraft.models import MirrorCheckpoint, Spacecraft
 
 from . import servers

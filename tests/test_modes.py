@@ -15,7 +15,7 @@ import json
 import pytest
 
 from spacecraft import models
-from spacecraft.importer import import_document
+from spacecraft.ingest.importer import import_document
 
 from . import ll2shape, schema
 

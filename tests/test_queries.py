@@ -11,7 +11,8 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from spacecraft import models, views
+from spacecraft import models
+from spacecraft.api import views
 
 from . import factories
 

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from spacecraft import models, urls
+from spacecraft import models
+from spacecraft.api import urls
 
 from . import schema
 from .test_modes import HOST, dicts, get_json, import_catalogue

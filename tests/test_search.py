@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from spacecraft import models
-from spacecraft.filters import LL2SearchFilter
-from spacecraft.views import SpacecraftViewSet
+from spacecraft.api.filters import LL2SearchFilter
+from spacecraft.api.views import SpacecraftViewSet
 
 from . import factories
 

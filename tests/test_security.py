@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client, RequestFactory
 
-from spacecraft import security
+from spacecraft.serving import security
 
 from . import factories, servers
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from spacecraft.importer import import_document
+from spacecraft.ingest.importer import import_document
 from spacecraft.models import Spacecraft
 
 from .conftest import load_seed

@@ -24,9 +24,9 @@ from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from spacecraft import views
+from spacecraft.api import views
+from spacecraft.api.pagination import LL2Pagination
 from spacecraft.models import SpacecraftFlight
-from spacecraft.pagination import LL2Pagination
 
 PAGE_FILE = "spacecraft-detailed-{:04d}.json"
 FLIGHT_PAGE_FILE = "spacecraft_flights-detailed-{:04d}.json"

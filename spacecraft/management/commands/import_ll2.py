@@ -4,8 +4,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from tqdm import tqdm
 
-from spacecraft import mirror
-from spacecraft.importer import (
+from spacecraft.ingest import mirror
+from spacecraft.ingest.importer import (
     WRITE_ORDER,
     ImportFailure,
     Tally,

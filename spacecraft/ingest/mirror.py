@@ -42,7 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from .importer import (
+from spacecraft.ingest.importer import (
     WRITE_ORDER,
     ImportFailure,
     Tally,
@@ -50,7 +50,7 @@ from .importer import (
     load_document,
     refresh_statistics,
 )
-from .models import MirrorCheckpoint
+from spacecraft.models import MirrorCheckpoint
 
 TOKEN_ENV = "LL2_API_TOKEN"
 DEFAULT_CALLS_PER_HOUR = 15  # LL2's budget for anonymous clients

@@ -10,7 +10,7 @@ from django.db.models import Exists, Expression, F, ForeignKey, OuterRef, Q, Sub
 from django.db.models import fields as model_fields
 from rest_framework.filters import OrderingFilter, SearchFilter, search_smart_split
 
-from . import models
+from spacecraft import models
 
 
 class IntegerFilter(django_filters.NumberFilter):

@@ -32,9 +32,9 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
-from . import ll2schema
-from . import serializers as ll2
-from .views import _mode_order
+from spacecraft import ll2schema
+from spacecraft.api.views import mode_order
+from spacecraft.declarations import declaration_of
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
@@ -49,41 +49,6 @@ POLYMORPHIC_NAMES = {
     "SpacecraftConfigFamilyViewSet": "PolymorphicSpacecraftConfigFamilyEndpoint",
     "SpacecraftFlightViewSet": "PolymorphicSpacecraftFlightEndpoint",
 }
-
-REQUIRED = {"required": True}
-OPTIONAL = {"required": False}
-# Relations we do not model yet: the key is always there, its list always empty.
-NOT_MODELLED = {
-    "schema": {
-        "type": "array",
-        "items": {"type": "object"},
-        "maxItems": 0,
-        "readOnly": True,
-        "description": "Not modelled by this server: always an empty list.",
-    },
-    **REQUIRED,
-}
-
-# Fields that LL2's serializers declare themselves rather than take from the
-# model, and so type differently from what ours would get from our models.
-# Per serializer class (subclasses inherit), per field: schema keys to set,
-# ``required`` to put the field in or out of the required list, or a whole
-# ``schema``.
-LL2_DECLARATIONS = {
-    ll2.SpacecraftNormalSerializer: {"description": REQUIRED, "flights_count": REQUIRED},
-    ll2.SpacecraftConfigNormalSerializer: {"family": {"nullable": True}},
-    # LL2 sends the parent agency's name, read-only.
-    ll2.AgencyNormalSerializer: {"parent": {"readOnly": True, **REQUIRED}},
-    ll2.AgencyEndpointDetailedSerializer: {
-        "social_media_links": NOT_MODELLED,
-        "launcher_list": NOT_MODELLED,
-    },
-    ll2.AgencyTypeSerializer: {"name": OPTIONAL},
-    ll2.CountrySerializer: {"name": OPTIONAL},
-    ll2.ImageLicenseSerializer: {"name": OPTIONAL},
-    ll2.ImageVariantTypeSerializer: {"name": OPTIONAL},
-}
-
 
 # --- our custom serializer fields ---------------------------------------------
 
@@ -262,7 +227,7 @@ class LL2AutoSchema(AutoSchema):
     def _list_modes(self):
         if getattr(self.view, "action", None) != "list":
             return []
-        return _mode_order(list(getattr(self.view, "representations", {})))
+        return mode_order(list(getattr(self.view, "representations", {})))
 
     def _default_mode(self):
         return next(iter(self.view.representations))
@@ -283,7 +248,7 @@ class LL2AutoSchema(AutoSchema):
     # --- components --------------------------------------------------------------
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        declared = _declaration(field.parent, field.field_name).get("schema")
+        declared = declaration_of(field.parent, field.field_name).get("schema")
         if declared is not None:
             return copy.deepcopy(declared)
         return super()._map_serializer_field(field, direction, bypass_extensions)
@@ -294,7 +259,7 @@ class LL2AutoSchema(AutoSchema):
         required = set(schema.get("required", []))
         for name, prop in properties.items():
             _normalise(prop)
-            declaration = _declaration(serializer, name)
+            declaration = declaration_of(serializer, name)
             prop.update(declaration.get("keys", {}))
             if "required" in declaration:
                 (required.add if declaration["required"] else required.discard)(name)
@@ -303,43 +268,6 @@ class LL2AutoSchema(AutoSchema):
         else:
             schema.pop("required", None)
         return schema
-
-
-def required_keys(serializer_class):
-    """The keys our document's component for ``serializer_class`` lists as required.
-
-    As ``LL2AutoSchema`` decides, without generating the document: drf-spectacular
-    requires a response field the serializer requires or that is read-only
-    (its ``COMPONENT_NO_READ_ONLY_REQUIRED`` is off), then ``LL2_DECLARATIONS``
-    puts fields in or out. In key order. (``tests/test_declared_once.py``
-    checks it against the served document.)
-    """
-    serializer = serializer_class()
-    required = []
-    for name, field in serializer.fields.items():
-        declaration = _declaration(serializer, name)
-        if "required" in declaration:
-            wanted = declaration["required"]
-        else:
-            declared = declaration.get("schema")
-            read_only = declared.get("readOnly", False) if declared else field.read_only
-            wanted = field.required or read_only
-        if wanted:
-            required.append(name)
-    return required
-
-
-def _declaration(serializer, field_name):
-    """What ``LL2_DECLARATIONS`` says of a field, the subclass winning."""
-    merged = {}
-    for klass in reversed(type(serializer).__mro__):
-        declaration = dict(LL2_DECLARATIONS.get(klass, {}).get(field_name, {}))
-        if "required" in declaration:
-            merged["required"] = declaration.pop("required")
-        if "schema" in declaration:
-            merged["schema"] = declaration.pop("schema")
-        merged.setdefault("keys", {}).update(declaration)
-    return merged
 
 
 def _normalise(prop):

@@ -1,6 +1,6 @@
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from . import views
+from spacecraft.api import views
 
 
 class ReadOnlyAPIRootView(APIRootView):

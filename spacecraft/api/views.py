@@ -14,8 +14,9 @@ from rest_framework import viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from . import filters, rendering, selectors, serializers
-from .pagination import LL2Pagination
+from spacecraft import serializers
+from spacecraft.api import filters, rendering, selectors
+from spacecraft.api.pagination import LL2Pagination
 
 
 class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
@@ -128,12 +129,12 @@ def help_sections(view):
     if len(view.representations) > 1:
         modes = list(view.representations)
         # LL2's example is the first listed mode that is not the default.
-        example_mode = next(mode for mode in _mode_order(modes) if mode != modes[0])
+        example_mode = next(mode for mode in mode_order(modes) if mode != modes[0])
         sections.append(
             (
                 "Modes",
                 [
-                    ["Levels of detail in the response - ", *codes(_mode_order(modes))],
+                    ["Levels of detail in the response - ", *codes(mode_order(modes))],
                     example(f"mode={example_mode}"),
                 ],
             )
@@ -200,7 +201,7 @@ def help_sections(view):
     return sections
 
 
-def _mode_order(modes):
+def mode_order(modes):
     order = {"list": 0, "normal": 1, "detailed": 2}
     return sorted(modes, key=lambda mode: order.get(mode, 3))
 

@@ -14,7 +14,6 @@ Public API (also used by other entry points, e.g. mirroring over HTTP):
 ``import_path(path, tallies)`` and ``ImportFailure``.
 """
 
-import datetime
 import json
 import math
 import re
@@ -22,7 +21,6 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import isodate
 import orjson
 from django.apps import apps
 from django.core.management.color import no_style
@@ -30,188 +28,19 @@ from django.core.validators import MinValueValidator
 from django.db import DatabaseError, connection, transaction
 from django.db.models import fields as dj
 
-from . import cache, documents, models, shape
-from .schema import required_keys
+from spacecraft import documents, models, shape
+from spacecraft import values as checks
+from spacecraft.declarations import required_keys
+from spacecraft.storage import stamp
+from spacecraft.values import Invalid, parse_duration, parse_signed_duration
 
 
 class ImportFailure(Exception):
     """A file that cannot be imported; the message names the record and key."""
 
 
-# --- field converters ----------------------------------------------------------
-
-
-class Invalid(ValueError):
-    pass
-
-
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-# Durations are stored as 64-bit microseconds on SQLite; this bound is far
-# beyond any real flight and keeps every database able to store the value.
-MAX_DURATION = datetime.timedelta(days=100_000)
-ZERO_DURATION = datetime.timedelta(0)
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 BATCH = 500  # rows per bulk query
 IN_BATCH = 900  # ids per "IN (...)" query; SQLite allows 999 parameters
-
-
-def _string(max_length):
-    def convert(value):
-        if not isinstance(value, str):
-            raise Invalid(f"expected a string, got {_json_type(value)}")
-        if "\x00" in value:
-            raise Invalid("NUL characters are not allowed")
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise Invalid("contains a lone surrogate (\\ud800-\\udfff)") from None
-        if len(value) > max_length:
-            raise Invalid(f"longer than {max_length} characters")
-        return value
-
-    return convert
-
-
-def _integer(value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"expected an integer, got {_json_type(value)}")
-    if not INT_MIN <= value <= INT_MAX:
-        raise Invalid(f"integer out of range: {value}")
-    return value
-
-
-def _identifier(value):
-    value = _integer(value)
-    if value < 1:
-        raise Invalid(f"ids are positive, got {value}")
-    return value
-
-
-def _count(value):
-    value = _integer(value)
-    if value < 0:
-        raise Invalid(f"must not be negative, got {value}")
-    return value
-
-
-def _boolean(value):
-    if not isinstance(value, bool):
-        raise Invalid(f"expected true or false, got {_json_type(value)}")
-    return value
-
-
-def _number(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise Invalid(f"expected a number, got {_json_type(value)}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise Invalid("number out of range")
-    return value
-
-
-def _date(value):
-    if not isinstance(value, str):
-        raise Invalid(f"expected a date string, got {_json_type(value)}")
-    try:
-        if not DATE.fullmatch(value):
-            raise ValueError
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"not a YYYY-MM-DD date: {_short(value)}") from None
-
-
-# LL2's form: ``2024-10-14T16:06:00Z``, seconds' fractions and offsets allowed.
-DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
-)
-
-
-def _date_time(value):
-    """An ISO 8601 date and time with its time zone, as an aware datetime."""
-    if not isinstance(value, str):
-        raise Invalid(f"expected a date and time string, got {_json_type(value)}")
-    try:
-        if not DATE_TIME.fullmatch(value):
-            raise ValueError
-        return datetime.datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"not an ISO 8601 date and time with a time zone: {_short(value)}") from None
-
-
-def parse_duration(value):
-    """An ISO 8601 duration as a timedelta; years, months and negatives are refused."""
-    if not isinstance(value, str):
-        raise Invalid(f"expected an ISO 8601 duration string, got {_json_type(value)}")
-    try:
-        parsed = _read_duration(value)
-    except (isodate.ISO8601Error, ValueError, OverflowError):
-        raise Invalid(f"not an ISO 8601 duration: {_short(value)}") from None
-    if not isinstance(parsed, datetime.timedelta):
-        raise Invalid(f"durations with years or months are ambiguous: {_short(value)}")
-    if parsed < ZERO_DURATION:
-        raise Invalid(f"durations are never negative: {_short(value)}")
-    if parsed > MAX_DURATION:
-        raise Invalid(f"duration out of range: {_short(value)}")
-    return parsed
-
-
-def parse_signed_duration(value):
-    """``parse_duration``, but a leading ``-`` is allowed (``-P10948DT2H``).
-
-    For ``SignedDurationField``: a flight's duration runs from its launch to
-    its mission end, and real LL2 data has mission ends before their launch.
-    Spacecraft figures keep ``parse_duration``'s rule.
-    """
-    if isinstance(value, str) and value.startswith("-"):
-        try:
-            return -parse_duration(value[1:])
-        except Invalid as error:
-            if "never negative" in str(error):
-                raise Invalid(f"not an ISO 8601 duration: {_short(value)}") from None
-            raise
-    return parse_duration(value)
-
-
-def _document_list(component):
-    """A list of LL2 ``component`` objects, kept as LL2 sent it (JSON text)."""
-
-    def convert(value):
-        try:
-            documents.check_list(component, value, "list")
-            return documents.stored_form(value)
-        except documents.DocumentError as error:
-            raise Invalid(str(error).removeprefix("list")) from None
-
-    return convert
-
-
-# Whole days, hours, minutes and seconds, the form LL2 writes: read directly,
-# as isodate reads them but ten times faster. Anything else goes to isodate.
-SIMPLE_DURATION = re.compile(
-    r"P(?:([0-9]{1,9})D)?(?:T(?:([0-9]{1,9})H)?(?:([0-9]{1,9})M)?(?:([0-9]{1,9})S)?)?"
-)
-
-
-def _read_duration(value):
-    match = SIMPLE_DURATION.fullmatch(value)
-    if match is None or match.lastindex is None:  # not that form, or no number at all
-        return isodate.parse_duration(value)
-    days, hours, minutes, seconds = map(int, match.groups("0"))
-    return datetime.timedelta(days, hours * 3600 + minutes * 60 + seconds)
-
-
-def _json_type(value):
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
 
 
 # --- what each kind of object looks like in LL2 ---------------------------------
@@ -314,25 +143,25 @@ def _lower_bound(model_field):
 def converter(model_field):
     """The check and conversion of an LL2 value for ``model_field``, from its type."""
     if isinstance(model_field, (dj.CharField, dj.TextField)):  # URLField is a CharField
-        return _string(model_field.max_length or math.inf)
+        return checks.text(model_field.max_length or math.inf)
     if isinstance(model_field, dj.BooleanField):
-        return _boolean
+        return checks.boolean
     if isinstance(model_field, dj.FloatField):
-        return _number
+        return checks.number
     if isinstance(model_field, models.SignedDurationField):
         return parse_signed_duration
     if isinstance(model_field, dj.DurationField):
         return parse_duration
     if isinstance(model_field, dj.DateTimeField):
-        return _date_time
+        return checks.date_time
     if isinstance(model_field, dj.DateField):
-        return _date
+        return checks.date
     if type(model_field) in (dj.IntegerField, dj.PositiveIntegerField):
         lower = _lower_bound(model_field)
-        if lower is None or lower <= INT_MIN:  # any 32-bit integer
-            return _integer
+        if lower is None or lower <= checks.INT_MIN:  # any 32-bit integer
+            return checks.integer
         if lower == 0:  # PositiveIntegerField, count_field()
-            return _count
+            return checks.count
     raise shape.UndeclaredShape(
         f"{model_field.model.__name__}.{model_field.name}: no importer check for "
         f"{type(model_field).__name__} (add one to importer.converter)"
@@ -346,7 +175,9 @@ def _spec(key):
         if model_field.is_relation:  # a launch or landing, a kind of its own
             return Nested(key.name, kind_name(key.target), model_field.null, model_field.name)
         component = key.field.component
-        return Scalar(key.name, _document_list(component), model_field.null, model_field.attname)
+        return Scalar(
+            key.name, checks.document_list(component), model_field.null, model_field.attname
+        )
     if key.reads == shape.COLUMN:
         return Scalar(key.name, converter(model_field), model_field.null, model_field.attname)
     target = kind_name(key.target)
@@ -510,7 +341,9 @@ def records_of(document):
     if isinstance(document, dict) and "results" in document:
         records = document["results"]
         if not isinstance(records, list):
-            raise ImportFailure(f'wrong shape: "results" is {_json_type(records)}, not a list')
+            raise ImportFailure(
+                f'wrong shape: "results" is {checks.json_type(records)}, not a list'
+            )
         return records
     if isinstance(document, list):
         return document
@@ -518,7 +351,7 @@ def records_of(document):
         return [document]
     raise ImportFailure(
         "wrong shape: expected an LL2 page (with results), a list of spacecraft "
-        f"or one spacecraft, got {_json_type(document)}"
+        f"or one spacecraft, got {checks.json_type(document)}"
         + (" without id or results" if isinstance(document, dict) else "")
     )
 
@@ -590,17 +423,21 @@ class Collector:
         """Validate one object; ``where`` names it in messages (``record 3 > agency``)."""
         kind = KINDS[kind_name]
         if not isinstance(data, dict):
-            raise ImportFailure(f"{where}: expected a {kind_name} object, got {_json_type(data)}")
+            raise ImportFailure(
+                f"{where}: expected a {kind_name} object, got {checks.json_type(data)}"
+            )
         if "id" not in data:
             raise ImportFailure(f"{where}: {kind_name} is missing 'id'")
         if kind.component:
             return self._add_document(kind, data, where)
         pk = data["id"]
-        if type(pk) is not int or not 0 < pk <= INT_MAX:  # else surely valid
+        if type(pk) is not int or not 0 < pk <= checks.INT_MAX:  # else surely valid
             try:
-                pk = _identifier(pk)
+                pk = checks.identifier(pk)
             except Invalid as error:
-                raise ImportFailure(f"{where} (id {_short(pk)}): {kind_name} id: {error}") from None
+                raise ImportFailure(
+                    f"{where} (id {checks.short(pk)}): {kind_name} id: {error}"
+                ) from None
         applied = self.applied[kind_name].get(pk)
         if applied is not None and self._unchanged(applied, data):
             self.written.extend(applied.rows)
@@ -679,7 +516,7 @@ class Collector:
                     value = []
                 if not isinstance(value, list):
                     raise ImportFailure(
-                        f"{where}: {spec.key}: expected a list, got {_json_type(value)}"
+                        f"{where}: {spec.key}: expected a list, got {checks.json_type(value)}"
                     )
                 ids = [
                     self.add(spec.kind, item, f"{where} > {spec.key}[{position}]")
@@ -696,14 +533,6 @@ class Collector:
                 else:
                     row.many[spec.attr or spec.key] = ids
         row.changed = self.clock  # written until now, after the nested objects
-
-
-def _short(value):
-    """A JSON value, cut short, for a message."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
-        return "(a huge number)"
-    text = json.dumps(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- writing rows -------------------------------------------------------------------
@@ -807,8 +636,8 @@ def _current_rows(model, pks):
     pk_index = columns.index(model._meta.pk.attname)
     stored = {}
     for chunk in _chunks(pks):
-        for values in _select(model, columns, model._meta.pk.attname, chunk):
-            stored[values[pk_index]] = dict(zip(columns, values, strict=True))
+        for row in _select(model, columns, model._meta.pk.attname, chunk):
+            stored[row[pk_index]] = dict(zip(columns, row, strict=True))
     return stored
 
 
@@ -1024,7 +853,7 @@ def import_document(document, tallies=None):
             # Bulk writes send no signals: give the catalogue a new stamp in
             # this transaction, so no cached response outlives it (cache.py).
             if any(tally.created or tally.updated for tally in staged.values()):
-                cache.bump()
+                stamp.bump()
     except DatabaseError as error:
         # Validation should leave nothing for the database to refuse; if it
         # does, the file still fails cleanly and the transaction is undone.

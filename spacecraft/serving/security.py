@@ -73,7 +73,7 @@ def retry_after(request, username=None):
     return wait
 
 
-@receiver(user_login_failed, dispatch_uid="spacecraft.security.login_failed")
+@receiver(user_login_failed, dispatch_uid="spacecraft.serving.security.login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
     max_failures, window = _limits()
     if request is None or not max_failures:
@@ -82,7 +82,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         _record_failure(key, window)
 
 
-@receiver(user_logged_in, dispatch_uid="spacecraft.security.logged_in")
+@receiver(user_logged_in, dispatch_uid="spacecraft.serving.security.logged_in")
 def _logged_in(sender, request=None, user=None, **kwargs):
     if request is None:
         return

@@ -38,8 +38,8 @@ from django.db import connection
 from rest_framework import renderers, serializers
 from rest_framework.reverse import reverse
 
-from . import documents
-from .fields import DetailURLField, ResponseModeField
+from spacecraft import documents
+from spacecraft.fields import DetailURLField, ResponseModeField
 
 
 class Unsupported(Exception):

@@ -19,7 +19,7 @@ import functools
 
 from django.db.models import Prefetch
 
-from . import shape
+from spacecraft import shape
 
 LISTS = (shape.MANY, shape.CHILDREN, shape.BACK_REFERENCE)
 

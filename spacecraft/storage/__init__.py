@@ -1,0 +1,1 @@
+"""How the catalogue is stored and read back in bulk: the SQL the layers above share."""
