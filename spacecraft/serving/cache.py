@@ -175,8 +175,12 @@ GZIP_LEVEL = 6
 
 
 def accepts_gzip(request):
-    """Whether ``Accept-Encoding`` allows gzip (RFC 9110: ``q=0`` refuses, ``*`` counts)."""
-    header = request.META.get("HTTP_ACCEPT_ENCODING", "")
+    """Whether the request's ``Accept-Encoding`` allows gzip."""
+    return gzip_accepted(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+
+
+def gzip_accepted(header):
+    """Whether an ``Accept-Encoding`` value allows gzip (RFC 9110: ``q=0`` refuses; ``*``)."""
     if not header:
         return False
     weights = {}
@@ -234,6 +238,16 @@ def from_entry(entry):
     return response
 
 
+def entry_seconds():
+    """How long a cached answer may be kept (``API_CACHE_SECONDS``; 0: not cached)."""
+    return settings.API_CACHE_SECONDS
+
+
+def throttling_on():
+    """Whether calls are counted, in which case every call must reach the throttle."""
+    return bool(getattr(settings, "API_THROTTLE_ANON", None))
+
+
 class ResponseCacheMiddleware:
     """Serves repeated API requests from the cache and answers ``If-None-Match``.
 
@@ -253,9 +267,9 @@ class ResponseCacheMiddleware:
         ):
             return self.get_response(request)
         gzipped = accepts_gzip(request)
-        seconds = settings.API_CACHE_SECONDS
+        seconds = entry_seconds()
         # A throttled API must count every request, so nothing is served from the cache.
-        if seconds <= 0 or getattr(settings, "API_THROTTLE_ANON", None):
+        if seconds <= 0 or throttling_on():
             response = self.get_response(request)
             entry = to_entry(response)
             if entry is None:
@@ -274,6 +288,7 @@ class ResponseCacheMiddleware:
         if not isinstance(entry, tuple):  # an answer that is not cached (an error...)
             return entry
         response = from_entry(entry)
+        response.front_cacheable = True  # the front door (front.py) may keep it as sent
         return get_conditional_response(request, etag=entry[3], response=response)
 
     def _entry(self, request, stamp, gzipped, seconds):
