@@ -55,13 +55,27 @@ ROOT = Path(__file__).resolve().parent.parent
 REDIS = {"url": None}
 
 SCENARIOS = [
-    # name, path and query below /2.3.0/spacecraft/ ("{last}": the last page's offset)
-    ("list", "?limit=100"),
-    ("detailed list", "?limit=100&mode=detailed"),
-    ("search", "?limit=100&search=capsule"),
-    ("filter", "?limit=100&in_space=false&status=1"),
-    ("deep offset", "?limit=100&offset={last}"),
-    ("detail", "{detail_id}/"),
+    # name, path and query below /2.3.0/ ("{last}": the last page's offset). Detailed mode,
+    # so every spacecraft page carries its flights.
+    ("list", "spacecraft/?limit=100"),
+    ("detailed list", "spacecraft/?limit=100&mode=detailed"),
+    ("search", "spacecraft/?limit=100&mode=detailed&search=capsule"),
+    ("filter", "spacecraft/?limit=100&mode=detailed&in_space=false&status=1"),
+    ("deep offset", "spacecraft/?limit=100&mode=detailed&offset={last}"),
+    ("detail", "spacecraft/{detail_id}/"),
+    ("flights", "spacecraft_flights/?limit=100"),
+    ("detailed flights", "spacecraft_flights/?limit=100&mode=detailed"),
+]
+# With --scale, every ordering too (the deep offset of the scaled catalogue included above).
+ORDERING_SCENARIOS = [
+    (f"ordering {field}", f"spacecraft/?limit=100&mode=detailed&ordering={field}")
+    for field in (
+        "-flights_count",
+        "time_in_space",
+        "-time_docked",
+        "mission_ends_count",
+        "-id",
+    )
 ]
 
 
@@ -153,7 +167,7 @@ def fetch(server, path, gzip=False):
 # --- load -----------------------------------------------------------------------------------
 
 
-def load(server, path, duration, connections):
+def load(server, path, duration, connections, gzip=False):
     """(requests/s, p50 ms, p99 ms, server CPU ms per request) of ``path`` under load.
 
     The server's CPU is what its gunicorn processes and their PostgreSQL
@@ -162,15 +176,17 @@ def load(server, path, duration, connections):
     """
     before = server.cpu_seconds()
     if shutil.which("wrk") and not os.environ.get("BENCH_PYTHON_LOAD"):
-        rate, p50, p99, count = _wrk(server.port, path, duration, connections)
+        rate, p50, p99, count = _wrk(server.port, path, duration, connections, gzip)
     else:
-        rate, p50, p99, count = _python_load(server.port, path, duration, connections)
+        rate, p50, p99, count = _python_load(server.port, path, duration, connections, gzip)
     cpu = (server.cpu_seconds() - before) / max(count, 1) * 1000
     return rate, p50, p99, cpu
 
 
-def _wrk(port, path, duration, connections):
+def _wrk(port, path, duration, connections, gzip=False):
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "30s"]
+    if gzip:
+        command += ["-H", "Accept-Encoding: gzip"]
     output = subprocess.run(
         [*command, f"http://127.0.0.1:{port}{path}"],
         capture_output=True,
@@ -191,16 +207,17 @@ def _ms(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def _python_load(port, path, duration, connections):
+def _python_load(port, path, duration, connections, gzip=False):
     latencies, errors = [], []
     deadline = time.perf_counter() + duration
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
 
     def worker():
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine = []
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            connection.request("GET", path)
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             response.read()
             if response.status != 200:
@@ -252,9 +269,10 @@ def count_queries(database_url, paths):
 # --- the run --------------------------------------------------------------------------------
 
 
-def scenario_paths(count):
+def scenario_paths(count, orderings=False):
     values = {"last": max(0, count - 100), "detail_id": count // 2 or 1}
-    return [(name, query.format(**values)) for name, query in SCENARIOS]
+    scenarios = SCENARIOS + (ORDERING_SCENARIOS if orderings else [])
+    return [(name, query.format(**values)) for name, query in scenarios]
 
 
 def same_body(ours, textbook):
@@ -262,12 +280,12 @@ def same_body(ours, textbook):
     return ours == textbook.replace(b"/2.3.0/textbook/", b"/2.3.0/")
 
 
-def measure_all(args, database_url, count, label):
-    paths = scenario_paths(count)
+def measure_all(args, database_url, count, label, orderings=False):
+    paths = scenario_paths(count, orderings)
     results = {}
     with Server(database_url, API_CACHE_SECONDS=0) as server:
         for name, query in paths:
-            ours, textbook = f"/2.3.0/spacecraft/{query}", f"/2.3.0/textbook/spacecraft/{query}"
+            ours, textbook = f"/2.3.0/{query}", f"/2.3.0/textbook/{query}"
             body = fetch(server, ours)
             if not same_body(body, fetch(server, textbook)):
                 raise SystemExit(f"{name}: our answer differs from the textbook one")
@@ -327,19 +345,32 @@ def main():
     # requests
     pages = write_pages(workdir / f"pages-{args.records}", args.records)
     build(database_url, pages)
-    results = measure_all(args, database_url, args.records, args.records)
+    orderings = bool(args.scale)
+    results = measure_all(args, database_url, args.records, args.records, orderings)
+    bodies = workdir / "bodies"
+    bodies.mkdir(exist_ok=True)
+    index = {}
     with Server(database_url) as server:
-        for result in results.values():
+        for number, result in enumerate(results.values()):
             for _ in range(3):
                 fetch(server, result["path"])
             result["cached"] = load(server, result["path"], args.duration, args.connections)
-        body_file = workdir / "body.json"
-        body_file.write_bytes(fetch(server, results["list"]["path"]))
+            index[result["path"]] = name = f"{number}.json"
+            (bodies / name).write_bytes(fetch(server, result["path"]))
+        gzipped = results["detailed list"]
+        fetch(server, gzipped["path"], gzip=True)
+        gzipped["cached_gzip"] = load(
+            server, gzipped["path"], args.duration, args.connections, gzip=True
+        )
+    (bodies / "index.json").write_text(json.dumps(index))
     print("  measured cached", file=sys.stderr)
-    with Server(
-        database_url, app="bench.memory_app:application", BENCH_BODY_FILE=body_file
-    ) as server:
-        report["memory"] = load(server, "/", args.duration, args.connections)
+    with Server(database_url, app="bench.memory_app:application", BENCH_BODY_DIR=bodies) as server:
+        for result in results.values():
+            result["memory"] = load(server, result["path"], args.duration, args.connections)
+    with Server(database_url, API_CACHE_SECONDS=0) as server:
+        gzipped["uncached_gzip"] = load(
+            server, gzipped["path"], args.duration, args.connections, gzip=True
+        )
     paths = [result["path"] for result in results.values()]
     ours = count_queries(database_url, paths)
     textbook = count_queries(
@@ -365,14 +396,14 @@ def main():
             }
         database_url = scale_url
         args.no_textbook = True
-        scaled = measure_all(args, database_url, args.scale, args.scale)
+        scaled = measure_all(args, database_url, args.scale, args.scale, orderings=True)
         scaled_paths = [result["path"] for result in scaled.values()]
         for path, queries in count_queries(database_url, scaled_paths).items():
             next(r for r in scaled.values() if r["path"] == path)["queries"] = queries
         report["results"][args.scale] = scaled
 
-    print(render(report, args))
     (workdir / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    print(render(report, args))
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -412,6 +443,11 @@ def _cell(measure):
     return f"{rate:,.0f} r/s ({p50:.1f} / {p99:.1f} ms)"
 
 
+def _ratio(ours, theirs, digits=1):
+    """ours / theirs, or "-" where the other figure is 0 (nothing answered in the time)."""
+    return f"{ours / theirs:.{digits}f}" if theirs else "-"
+
+
 def _cpu(measure):
     return f"{measure[3]:.2f}"
 
@@ -430,37 +466,47 @@ def render(report, args):
             f"  {records:>7,} spacecraft: {figures['seconds']:.1f} s, "
             f"{figures['rate']:,.0f} spacecraft/s, peak memory {figures['peak_mb']:.0f} MB"
         )
-    memory = report["memory"]
-    lines += [
-        "",
-        f"Same bytes from memory (bare WSGI app, same gunicorn): {_cell(memory)}, "
-        f"server CPU {_cpu(memory)} ms/request",
-        "",
-    ]
     base_count = args.records
     base = report["results"][base_count]
     lines += [
+        "",
         f"{base_count} spacecraft: requests/s (p50 / p99 latency), and server CPU per request "
-        "(gunicorn + PostgreSQL backends, ms):",
+        "(gunicorn + PostgreSQL backends, ms). Memory: the same bytes for the same URL from a "
+        "bare WSGI app under the same gunicorn, the ceiling.",
         "",
         "| scenario | textbook | ours, uncached | × r/s | CPU textbook → ours | × CPU "
-        "| ours, cached | of memory r/s | cached CPU | queries | bytes (gzip) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| ours, cached | memory | cached / memory | cached CPU | queries | bytes (gzip) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, result in base.items():
         textbook, ours, cached = result.get("textbook"), result["uncached"], result["cached"]
+        memory = result["memory"]
         if textbook:
-            speed = f"{ours[0] / textbook[0]:.1f}"
+            speed = _ratio(ours[0], textbook[0])
             cpu = f"{_cpu(textbook)} → {_cpu(ours)}"
             cpu_ratio = f"{textbook[3] / ours[3]:.1f}" if ours[3] else "-"
         else:
             speed, cpu, cpu_ratio = "-", _cpu(ours), "-"
         lines.append(
             f"| {name} | {_cell(textbook) if textbook else '-'} | {_cell(ours)} | {speed} "
-            f"| {cpu} | {cpu_ratio} | {_cell(cached)} | {cached[0] / memory[0]:.0%} "
-            f"| {_cpu(cached)} | {result['textbook_queries']} → {result['queries']} "
+            f"| {cpu} | {cpu_ratio} | {_cell(cached)} | {_cell(memory)} "
+            f"| {_ratio(cached[0], memory[0], 2)} | {_cpu(cached)} "
+            f"| {result['textbook_queries']} → {result['queries']} "
             f"| {result['bytes']:,} ({result['gzip_bytes']:,}) |"
         )
+    gzipped = base["detailed list"]
+    lines += [
+        "",
+        f"gzip, {SCENARIOS[1][1]} ({gzipped['bytes']:,} bytes, {gzipped['gzip_bytes']:,} "
+        "gzipped): requests/s (p50 / p99 ms), server CPU ms per request",
+        "",
+        "| | plain | gzip |",
+        "| --- | --- | --- |",
+        f"| uncached | {_cell(gzipped['uncached'])}, {_cpu(gzipped['uncached'])} "
+        f"| {_cell(gzipped['uncached_gzip'])}, {_cpu(gzipped['uncached_gzip'])} |",
+        f"| cached | {_cell(gzipped['cached'])}, {_cpu(gzipped['cached'])} "
+        f"| {_cell(gzipped['cached_gzip'])}, {_cpu(gzipped['cached_gzip'])} |",
+    ]
     for count, results in report["results"].items():
         if count == base_count:
             continue
