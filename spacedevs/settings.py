@@ -211,7 +211,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "spacecraft.api.pagination.LL2Pagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "spacecraft.api.filters.LL2FilterBackend",
         "spacecraft.api.filters.LL2SearchFilter",
         "spacecraft.api.filters.StableOrderingFilter",
     ],

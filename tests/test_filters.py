@@ -222,3 +222,49 @@ def test_all_empty_values_together_are_ignored(api, fleet):
 def test_filters_apply_in_detailed_mode_too(api, fleet):
     expected = sorted(craft.id for craft in fleet if craft.is_placeholder)
     assert get_ids(api, mode="detailed", is_placeholder="True") == expected
+
+
+# --- what a request that names no filter costs ----------------------------------------------
+
+
+@pytest.fixture
+def filter_sets_built(monkeypatch):
+    """Counts the filter sets django-filter builds (any endpoint's)."""
+    from spacecraft.api import filters
+
+    built = []
+    original = filters.LL2FilterSet.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(filters.LL2FilterSet, "__init__", counting)
+    return built
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?limit=3&offset=1", "?mode=detailed&ordering=-id", "?search=endeavour", "?namex=1"],
+)
+def test_a_request_naming_no_filter_builds_no_filter_set(fleet, api, filter_sets_built, query):
+    """The same answer as django-filter's, without building its filter set and form."""
+    response = api.get(URL + query)
+    assert response.status_code == 200
+    assert filter_sets_built == []
+
+
+def test_a_request_naming_a_filter_still_goes_through_django_filter(fleet, api, filter_sets_built):
+    assert api.get(URL, {"in_space": "true"}).json()["count"] == 4
+    assert api.get(f"{URL}{fleet[0].pk}/", {"status": "x"}).status_code == 400
+    assert filter_sets_built == ["SpacecraftFilter", "SpacecraftFilter"]
+
+
+def test_the_filter_form_class_is_built_once_per_filter_set(fleet, api):
+    from spacecraft.api import filters
+
+    api.get(URL, {"in_space": "true"})
+    form_class = filters.SpacecraftFilter._form_class
+    api.get(URL, {"status": "1"})
+    assert filters.SpacecraftFilter._form_class is form_class
+    assert list(form_class.base_fields) == list(filters.SpacecraftFilter.base_filters)

@@ -36,6 +36,13 @@ def queryset_for(serializer_class):
     return queryset.prefetch_related(*prefetches).order_by(*model._meta.ordering)
 
 
+def rows_of(serializer_class):
+    """The objects ``serializer_class`` renders, in its model's order, with no joins: what the
+    fast path filters, counts and pages (``rendering.py`` reads the joined rows by id)."""
+    model = shape.model_of(serializer_class)
+    return model._default_manager.order_by(*model._meta.ordering)
+
+
 @functools.cache
 def joins(serializer_class):
     """What ``serializer_class`` needs: its ``select_related`` paths, and the

@@ -73,7 +73,7 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
         plan = self.fast_plan()
         if plan is None:
             return super().list(request, *args, **kwargs)
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.filter_queryset(self.rows_queryset())
         rows = self.paginate_queryset(rendering.PageSource(queryset, plan))
         if rows is None:
             ids = list(rendering.plain(queryset).values_list("pk", flat=True))
@@ -86,7 +86,7 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
         plan = self.fast_plan()
         if plan is None:
             return super().retrieve(request, *args, **kwargs)
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.filter_queryset(self.rows_queryset())
         lookup = self.lookup_url_kwarg or self.lookup_field
         ids = rendering.plain(queryset).values_list("pk", flat=True)
         pk = get_object_or_404(ids, **{self.lookup_field: self.kwargs[lookup]})
@@ -94,6 +94,11 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
         if not rows:  # deleted in between
             raise Http404
         return Response(rendering.Document(plan.render(rows, request)[0]))
+
+    def rows_queryset(self):
+        """The fast path's base: the representation's rows in their order, without the joins
+        and prefetches of ``get_queryset`` (the plan reads those itself)."""
+        return selectors.rows_of(self.get_serializer_class())
 
     def queryset_for(self, mode):
         """The representation's objects with the joins its serializer needs (``selectors``)."""
