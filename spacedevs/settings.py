@@ -198,6 +198,9 @@ API_CACHE_PATH_PREFIX = "/2.3.0/"
 API_CACHE_SHARED = "default" if REDIS_URL else None
 # Each process also keeps the most recently used responses, up to this size.
 API_CACHE_LOCAL_BYTES = int(os.environ.get("API_CACHE_LOCAL_MB") or "64") * 1024 * 1024
+# How long a list's exact count is kept for the catalogue's current stamp (0: count every
+# time); never stale, since every write changes the stamp (spacecraft/storage/counts.py).
+API_COUNT_CACHE_SECONDS = int(os.environ.get("API_COUNT_CACHE_SECONDS") or "600")
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [

@@ -90,6 +90,7 @@ def test_errors_and_the_browsable_api_are_not_cached(catalogue, api):
 
 def test_caching_can_be_switched_off(catalogue, api, settings):
     settings.API_CACHE_SECONDS = 0
+    settings.API_COUNT_CACHE_SECONDS = 0  # the counts kept per stamp: test_queries.py
     first, cold = get(api, limit=10)
     second, again = get(api, limit=10)
     assert again == cold > 1

@@ -40,6 +40,7 @@ from rest_framework.reverse import reverse
 
 from spacecraft import documents
 from spacecraft.fields import DetailURLField, ResponseModeField
+from spacecraft.storage import counts
 
 
 class Unsupported(Exception):
@@ -435,7 +436,7 @@ class PageSource:
         self.plan = plan
 
     def count(self):
-        return self.queryset.count()
+        return counts.exact_count(self.queryset)
 
     def __getitem__(self, window):
         return self.plan.fetch(list(self.queryset.values_list("pk", flat=True)[window]))
