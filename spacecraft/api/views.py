@@ -344,7 +344,7 @@ class SpacecraftConfigTypeViewSet(LL2ViewSet):
 
 
 class APIThrottleView(APIView):
-    """LL2's ``/2.3.0/api-throttle/``: the caller's rate and what is left of it.
+    """LL2's `/2.3.0/api-throttle/`: the caller's rate and what is left of it.
 
     `your_request_limit` calls are allowed each `limit_frequency_secs` seconds;
     `current_use` of them are used in the current window, and `next_use_secs` is
