@@ -15,6 +15,8 @@ because the importer resets the id sequences after each import.
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models as db_models
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from spacecraft import models
 from spacecraft.fields import format_duration
@@ -395,3 +397,55 @@ class CatalogueVersionAdmin(CatalogueAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- API keys -------------------------------------------------------------------------------
+
+
+@admin.register(models.APIKey)
+class APIKeyAdmin(admin.ModelAdmin):
+    """API keys (``Authorization: Token <key>``), each with an optional rate of its own.
+
+    Adding a key shows it once, on the page that answers the save: only its digest
+    is stored, so it cannot be shown again. A key is revoked with the list's action
+    (it then gets a 401, and stays listed) or deleted.
+    """
+
+    list_display = ["name", "prefix", "rate", "created_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix"]
+    ordering = ["id"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "rate"]
+        return ["name", "rate", "prefix", "created_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["prefix", "created_at", "revoked_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.shown_once = obj.new_key()
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        key = getattr(obj, "shown_once", None)
+        if key is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"API key {obj.name} added",
+            "api_key": obj,
+            "key": key,
+        }
+        response = TemplateResponse(request, "admin/spacecraft/apikey/created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Revoke the selected API keys", permissions=["change"])
+    def revoke(self, request, queryset):
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{revoked} API key(s) revoked.")

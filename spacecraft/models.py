@@ -6,8 +6,15 @@ nullability follow LL2's official OpenAPI schema. Durations are stored as
 durations so that ordering by them is numeric, never lexical.
 """
 
+import hashlib
+import secrets
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
+
+from spacecraft import rates
 
 NON_NEGATIVE = [MinValueValidator(0)]
 
@@ -370,3 +377,94 @@ class SpacecraftFlight(models.Model):
 
     def __str__(self):
         return f"{self.spacecraft} on {self.launch}"
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+def validate_rate(value):
+    try:
+        rates.parse(value)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+class APIKey(models.Model):
+    """A key an API client sends as ``Authorization: Token <key>`` for its own rate.
+
+    Only the key's SHA-256 digest is stored: the key itself is shown once, when
+    it is made (``APIKey.issue``: the admin's add page, ``manage.py api_key
+    create``), and cannot be read back. A key is 40 random hex digits (160 bits,
+    as LL2's and DRF's tokens), so a fast hash is enough: nobody can guess one
+    from its digest. A revoked key is refused with a 401 from then on, on every
+    instance (each request reads the key's row). Not catalogue data: saving a key
+    does not change the catalogue stamp (``spacecraft.storage.stamp``).
+    """
+
+    KEY_BYTES = 20
+    PREFIX_LENGTH = 8
+
+    name = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="Who uses the key (an app, a person). /2.3.0/api-throttle/ shows it as ident.",
+    )
+    prefix = models.CharField(
+        max_length=PREFIX_LENGTH,
+        editable=False,
+        help_text="The key's first characters, to tell keys apart; not enough to use it.",
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    rate = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        validators=[validate_rate],
+        help_text=(
+            "Calls allowed to this key, e.g. 1000/hour or 60/minute. "
+            "Blank: the API_THROTTLE_KEY setting (no limit when that is unset too)."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def digest_of(key):
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @classmethod
+    def issue(cls, name, rate=""):
+        """A new saved key and the key itself, which is not stored anywhere: show it once."""
+        api_key = cls(name=name, rate=rate)
+        key = api_key.new_key()
+        api_key.full_clean()
+        api_key.save()
+        return api_key, key
+
+    def new_key(self):
+        """Give this (unsaved) row a new random key, and return the key."""
+        key = secrets.token_hex(self.KEY_BYTES)
+        self.prefix = key[: self.PREFIX_LENGTH]
+        self.digest = self.digest_of(key)
+        return key
+
+    @classmethod
+    def find(cls, key):
+        """The key's row (revoked or not), or None for a key that was never issued."""
+        return cls.objects.filter(digest=cls.digest_of(key)).first()
+
+    @property
+    def revoked(self):
+        return self.revoked_at is not None
+
+    def revoke(self):
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

@@ -6,11 +6,12 @@ on a SQLite file next to the project.
 """
 
 import os
-import re
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from spacecraft import rates
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,13 +66,15 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", BEHIND_T
 ADMIN_LOGIN_MAX_FAILURES = int(os.environ.get("ADMIN_LOGIN_MAX_FAILURES") or "5")
 ADMIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("ADMIN_LOGIN_LOCKOUT_SECONDS") or "900")
 
-# API throttling for anonymous clients, as LL2's "15/hour"; off when unset.
-API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "").strip() or None
-if API_THROTTLE_ANON and not re.fullmatch(r"[1-9][0-9]*/[smhd][a-z]*", API_THROTTLE_ANON):
-    raise ImproperlyConfigured(
-        f"API_THROTTLE_ANON={API_THROTTLE_ANON!r} is not '<requests>/<second|minute|hour|day>', "
-        "e.g. '15/hour'."
-    )
+# API throttling (spacecraft/api/throttling.py; docs/production.md: "API keys and
+# throttling"). Rates as LL2's "15/hour"; unset: no limit. Anonymous clients are
+# counted by address, keyed clients (Authorization: Token <key>) by key, at the key's
+# own rate if it has one, else at API_THROTTLE_KEY.
+try:
+    API_THROTTLE_ANON = rates.setting("API_THROTTLE_ANON", os.environ.get("API_THROTTLE_ANON"))
+    API_THROTTLE_KEY = rates.setting("API_THROTTLE_KEY", os.environ.get("API_THROTTLE_KEY"))
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -209,8 +212,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [],
-    # The API is public and read-only: no session, so no "Vary: Cookie".
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    # The API is public and read-only: no session, so no "Vary: Cookie". An API key
+    # (Authorization: Token <key>) only changes the caller's rate (spacecraft/api/throttling.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["spacecraft.api.throttling.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "spacecraft.api.pagination.LL2Pagination",
     "DEFAULT_FILTER_BACKENDS": [
@@ -219,8 +223,8 @@ REST_FRAMEWORK = {
         "spacecraft.api.filters.StableOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "spacecraft.api.schema.LL2AutoSchema",
-    # Off unless API_THROTTLE_ANON sets a rate (spacecraft/throttling.py).
-    "DEFAULT_THROTTLE_CLASSES": ["spacecraft.api.throttling.AnonThrottle"],
+    # Off unless API_THROTTLE_ANON / API_THROTTLE_KEY or a key's own rate sets one.
+    "DEFAULT_THROTTLE_CLASSES": ["spacecraft.api.throttling.CallerThrottle"],
     # Proxies in front of the server whose X-Forwarded-For entry is trusted to
     # name the client (throttling, admin login limits); 0: REMOTE_ADDR only.
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES") or (1 if BEHIND_TLS_PROXY else 0)),

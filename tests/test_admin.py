@@ -269,6 +269,8 @@ def catalogue(db):
     )
     factories.flight(alpha, factories.launch(0), landing=factories.landing(1))
     factories.flight(beta, factories.launch(1))
+    models.APIKey.issue("Alpha app")
+    models.APIKey.issue("Beta app", rate="100/hour")
     return alpha, beta
 
 
@@ -314,6 +316,7 @@ def test_changelists_do_not_query_per_row(staff_client, catalogue, model):
     models.MirrorCheckpoint.objects.create(source_url="https://x.example.org/c/", started_at=now)
     gamma = models.Spacecraft.objects.get(name="Gamma spacecraft")
     factories.flight(gamma, factories.launch(2), landing=factories.landing(2))
+    models.APIKey.issue("Gamma app")
     many, rows_after = count_queries()
     assert rows_after > rows_before or model in SINGLETONS
     assert many == few
@@ -380,6 +383,7 @@ SEARCHES = [
         "beta",
         {"Beta spacecraft on Falcon 9 Block 5 | Starlink Group 10-10"},
     ),
+    (models.APIKey, "beta", {"Beta app"}),
 ]
 
 

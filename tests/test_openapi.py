@@ -38,8 +38,10 @@ NOT_MODELLED = {
     ),
 }
 
-# Our own components: the bodies of our error answers.
-OUR_COMPONENTS = {"BadRequest", "Error", "ParameterErrors", "Refused"}
+# Our own components: the bodies of our error answers, and /api-throttle/'s answer
+# (LL2 serves that path, but its spacecraft subset does not include it).
+OUR_COMPONENTS = {"APIThrottle", "BadRequest", "Error", "ParameterErrors", "Refused"}
+OUR_PATHS = {"/2.3.0/api-throttle/"}
 
 # The agencies' launch and landing statistics are not modelled, so the
 # detailed agency has none of these keys.
@@ -198,7 +200,7 @@ def test_document_is_valid_openapi_generated_without_warnings(tmp_path):
 
 
 def test_we_document_every_ll2_path(official, ours):
-    assert set(ours["paths"]) == set(official["paths"]) - NOT_SERVED_PATHS
+    assert set(ours["paths"]) == (set(official["paths"]) - NOT_SERVED_PATHS) | OUR_PATHS
 
 
 def test_every_component_ll2_uses_for_our_endpoints_is_ours_by_name(official, ours):
@@ -376,6 +378,10 @@ def test_error_answers_are_documented_with_a_body(ours):
     }
     for path, _method, operation in operations(ours):
         responses = operation["responses"]
+        assert json_body_ref(responses["401"]) == "Error", path
+        assert "WWW-Authenticate" in responses["401"]["headers"]
+        if path in OUR_PATHS:
+            continue
         for code in ("404", "405", "406", "429"):
             assert json_body_ref(responses[code]) == "Error", (path, code)
             assert responses[code]["description"]
@@ -390,6 +396,63 @@ def test_error_answers_are_documented_with_a_body(ours):
         "ParameterErrors",
         "Refused",
     ]
+
+
+def test_api_keys_are_ll2s_token_authentication_and_optional(official, ours):
+    schemes = ours["components"]["securitySchemes"]
+    assert schemes == {
+        "Token_Authentication": official["components"]["securitySchemes"]["Token_Authentication"]
+    }
+    assert schemes["Token_Authentication"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": official["components"]["securitySchemes"]["Token_Authentication"][
+            "description"
+        ],
+    }
+    for path, _method, operation in operations(ours):
+        # A key, or none at all (LL2 also lists its session cookie, which we do not have).
+        assert operation["security"] == [{"Token_Authentication": []}, {}], path
+
+
+def test_api_throttle_is_documented_with_ll2s_five_keys(ours):
+    operation = ours["paths"]["/2.3.0/api-throttle/"]["get"]
+    assert set(operation["responses"]) == {"200", "401", "405"}
+    assert json_body_ref(operation["responses"]["200"]) == "APIThrottle"
+    schema = components(ours)["APIThrottle"]
+    assert list(schema["properties"]) == [
+        "your_request_limit",
+        "limit_frequency_secs",
+        "current_use",
+        "next_use_secs",
+        "ident",
+    ]
+    assert {name: prop["type"] for name, prop in schema["properties"].items()} == {
+        "your_request_limit": "integer",
+        "limit_frequency_secs": "integer",
+        "current_use": "integer",
+        "next_use_secs": "integer",
+        "ident": "string",
+    }
+    assert sorted(schema["required"]) == sorted(schema["properties"])
+    assert set(parameters(operation)) == {"format"}
+
+
+@pytest.mark.django_db
+def test_real_api_throttle_and_401_answers_match_the_document(api, ours, settings):
+    settings.API_THROTTLE_ANON = "15/hour"
+    cache.clear()
+    try:
+        figures = api.get("/2.3.0/api-throttle/", {"format": "json"})
+        refused = api.get(
+            "/2.3.0/spacecraft/", {"format": "json"}, HTTP_AUTHORIZATION="Token not-a-key"
+        )
+    finally:
+        cache.clear()
+    assert figures.status_code == 200 and refused.status_code == 401
+    assert list(validator(ours, "APIThrottle").iter_errors(figures.json())) == []
+    assert list(validator(ours, "Error").iter_errors(refused.json())) == []
 
 
 def validator(document, name):

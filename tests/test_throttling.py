@@ -2,31 +2,55 @@
 
 A throttled request is a 429 with ``Retry-After`` and DRF's message. The
 count is per client address (``REMOTE_ADDR``; ``X-Forwarded-For`` only as far
-as ``NUM_PROXIES`` trusts it) and lives in Django's default cache, so with a
-shared cache (Redis, ``REDIS_URL``) the limit holds across server processes.
+as ``NUM_PROXIES`` trusts it), one atomic increment per call in Django's default
+cache, in windows aligned on the Unix epoch: with a shared cache (Redis,
+``REDIS_URL``) the limit holds exactly across threads, processes and instances.
+In this process the clock is set (``throttling.clock``), so each ``Retry-After``
+is exact: ``NOW`` is 1,029 s into an hour and 9 s into a minute. (API keys and
+``/api-throttle/``: tests/test_api_keys.py.)
 """
 
+import json
 import os
 import re
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from spacecraft.api import throttling
 
 from . import servers
 
 URL = "/2.3.0/spacecraft/"
 MESSAGE = re.compile(r"Request was throttled\. Expected available in (\d+) seconds\.")
+NOW = 1_800_000_000 + 1029
+LEFT = {3600: 3600 - 1029, 60: 60 - 9}
 
 
 @pytest.fixture
-def throttled(settings, seeded):
-    """LL2's rate, for clients whose counts are cleared before and after the test."""
+def clock(monkeypatch):
+    monkeypatch.setattr(throttling, "clock", lambda: NOW)
+
+
+@pytest.fixture
+def own_counts(settings):
+    """A local-memory cache of this test's own for the counts."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"throttling-{uuid.uuid4()}",
+        }
+    }
+
+
+@pytest.fixture
+def throttled(settings, seeded, clock, own_counts):
+    """LL2's rate, at a fixed time, with counts of this test's own."""
     settings.API_THROTTLE_ANON = "15/hour"
-    addresses = ["10.30.0.1", "10.30.0.2", "203.0.113.7", "198.51.100.1"]
-    keys = [f"throttle_anon_{address}" for address in addresses]
-    cache.delete_many(keys)
-    yield
-    cache.delete_many(keys)
 
 
 def get(api, path=URL, address="10.30.0.1", **extra):
@@ -35,10 +59,9 @@ def get(api, path=URL, address="10.30.0.1", **extra):
 
 def assert_throttled(response, period=3600):
     assert response.status_code == 429
-    wait = int(response["Retry-After"])
-    assert period - 5 <= wait <= period
+    assert response["Retry-After"] == str(LEFT[period])
     assert response.json() == {
-        "detail": f"Request was throttled. Expected available in {wait} seconds."
+        "detail": f"Request was throttled. Expected available in {LEFT[period]} seconds."
     }
 
 
@@ -100,6 +123,111 @@ def test_a_per_minute_rate(api, throttled, settings):
     assert_throttled(get(api), period=60)
 
 
+def test_the_next_window_starts_afresh(api, throttled, monkeypatch):
+    for _ in range(15):
+        assert get(api).status_code == 200
+    assert_throttled(get(api))
+    monkeypatch.setattr(throttling, "clock", lambda: NOW + LEFT[3600] - 0.5)
+    response = get(api)
+    assert (response.status_code, response["Retry-After"]) == (429, "1")
+    monkeypatch.setattr(throttling, "clock", lambda: NOW + LEFT[3600])
+    assert [get(api).status_code for _ in range(16)] == [200] * 15 + [429]
+
+
+# --- with the response cache --------------------------------------------------------------
+
+
+def test_cached_answers_are_served_and_counted_when_throttled(api, throttled, response_cache):
+    from django.test.utils import CaptureQueriesContext
+
+    first = get(api)
+    assert first.status_code == 200
+    for number in range(14):
+        with CaptureQueriesContext(connection) as queries:
+            response = get(api)
+        assert response.status_code == 200, number
+        assert response.content == first.content
+        # From the cache: the catalogue stamp only, no page query.
+        assert len(queries) == 1, [q["sql"] for q in queries]
+    assert_throttled(get(api))
+    # A conditional request is a call too, and is refused once the budget is spent.
+    assert_throttled(get(api, HTTP_IF_NONE_MATCH=first["ETag"]))
+    assert_throttled(get(api, HTTP_ACCEPT_ENCODING="gzip"))
+    assert get(api, address="10.30.0.2", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_a_cached_gzip_answer_is_counted_once(api, throttled, response_cache):
+    statuses = [get(api, HTTP_ACCEPT_ENCODING="gzip").status_code for _ in range(16)]
+    assert statuses == [200] * 15 + [429]
+
+
+# --- exact under concurrency, against a real Redis -------------------------------------------
+
+
+def redis_client():
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    return url, client
+
+
+@pytest.fixture
+def shared_counts(settings):
+    """The counts in the real Redis, under a key prefix of this test's own."""
+    url, client = redis_client()
+    prefix = servers.redis_prefix("throttling")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield client, prefix
+    keys = list(client.scan_iter(match=f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def test_concurrent_calls_are_counted_exactly_in_redis(shared_counts, clock):
+    client, prefix = shared_counts
+    caller = throttling.Caller(ident="10.30.1.1", counter="address:10.30.1.1", rate="150/hour")
+    start = threading.Barrier(8)
+
+    def calls(_):
+        start.wait()
+        return [throttling.count_call(caller).allowed for _ in range(50)]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [allowed for batch in pool.map(calls, range(8)) for allowed in batch]
+    assert len(results) == 400
+    assert results.count(True) == 150
+    assert throttling.peek(caller).count == 400
+    (key,) = client.scan_iter(match=f"{prefix}:*")
+    assert int(client.get(key)) == 400
+    assert 0 < client.ttl(key) <= LEFT[3600] + 60
+
+
+def test_concurrent_requests_are_counted_exactly_in_redis(
+    shared_counts, seeded, clock, settings, transactional_db
+):
+    settings.API_THROTTLE_ANON = "20/hour"
+
+    def request(_):
+        try:
+            return get(APIClient(), address="10.30.1.2").status_code
+        finally:
+            connection.close()  # each thread's own, so that the test database can go
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(request, range(60)))
+    assert statuses.count(200) == 20 and statuses.count(429) == 40
+
+
 # --- across server processes -----------------------------------------------------------------
 
 
@@ -113,13 +241,7 @@ def catalogue():
 @pytest.fixture
 def redis_prefix():
     """A key prefix of this test's own in the shared Redis, deleted afterwards."""
-    redis = pytest.importorskip("redis")
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {url}")
+    url, client = redis_client()
     prefix = servers.redis_prefix("throttling")
     yield url, prefix
     keys = list(client.scan_iter(match=f"{prefix}:*"))
@@ -127,28 +249,79 @@ def redis_prefix():
         client.delete(*keys)
 
 
+def shared_env(redis_prefix, **extra):
+    url, prefix = redis_prefix
+    # A day's window: a run of these tests never crosses its end (at midnight UTC).
+    return {"API_THROTTLE_ANON": "15/day", "REDIS_URL": url, "CACHE_KEY_PREFIX": prefix, **extra}
+
+
+def assert_429(status, headers, body):
+    assert status == 429
+    assert 0 < int(headers["Retry-After"]) <= 86400
+    assert body == {
+        "detail": f"Request was throttled. Expected available in {headers['Retry-After']} seconds."
+    }
+
+
 @pytest.mark.server
 def test_with_a_shared_cache_the_limit_holds_across_processes(catalogue, redis_prefix):
-    url, prefix = redis_prefix
-    env = {"API_THROTTLE_ANON": "15/hour", "REDIS_URL": url, "CACHE_KEY_PREFIX": prefix}
+    env = shared_env(redis_prefix)
     with servers.server(catalogue, **env) as one, servers.server(catalogue, **env) as two:
         statuses = [
             (one if number % 2 else two).get(f"{URL}?format=json")[0] for number in range(15)
         ]
         assert statuses == [200] * 15
         for server in (one, two):
-            status, headers, body = server.get_json(f"{URL}?format=json")
-            assert status == 429
+            assert_429(*server.get_json(f"{URL}?format=json"))
+            status, headers, body = server.get_json("/2.3.0/api-throttle/?format=json")
+            assert status == 200 and headers["Cache-Control"] == "no-store"
             assert body == {
-                "detail": "Request was throttled. Expected available in "
-                f"{headers['Retry-After']} seconds."
+                "your_request_limit": 15,
+                "limit_frequency_secs": 86400,
+                "current_use": 15,
+                "next_use_secs": body["next_use_secs"],
+                "ident": "127.0.0.1",
             }
+            assert 0 < body["next_use_secs"] <= 86400
+
+
+@pytest.mark.server
+def test_concurrent_requests_to_two_instances_are_counted_exactly(catalogue, redis_prefix):
+    env = shared_env(redis_prefix, API_CACHE_SECONDS=600)
+    with servers.server(catalogue, **env) as one, servers.server(catalogue, **env) as two:
+        targets = [(one, two)[number % 2] for number in range(48)]
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(lambda server: server.get(f"{URL}?format=json"), targets))
+        statuses = [status for status, _, _ in answers]
+        assert statuses.count(200) == 15 and statuses.count(429) == 33
+        for status, headers, body in answers:
+            if status == 429:
+                assert_429(status, headers, json.loads(body))
+
+
+@pytest.mark.server
+def test_api_keys_work_and_are_revoked_on_every_instance(catalogue, redis_prefix):
+    env = shared_env(redis_prefix, API_THROTTLE_KEY="4/day")
+    key = catalogue.manage("api_key", "create", "two-instances", env=catalogue.env()).stdout.strip()
+    auth = {"Authorization": f"Token {key}"}
+    with servers.server(catalogue, **env) as one, servers.server(catalogue, **env) as two:
+        statuses = [(one, two)[n % 2].get(f"{URL}?format=json", auth)[0] for n in range(5)]
+        assert statuses == [200] * 4 + [429]
+        for server in (one, two):
+            status, _, body = server.get_json("/2.3.0/api-throttle/?format=json", auth)
+            assert (status, body["ident"], body["current_use"]) == (200, "two-instances", 4)
+            assert body["your_request_limit"] == 4
+        catalogue.manage("api_key", "revoke", "two-instances", env=catalogue.env())
+        for server in (one, two):
+            status, headers, body = server.get_json(f"{URL}?format=json", auth)
+            assert (status, body) == (401, {"detail": "This API key has been revoked."})
+            assert headers["WWW-Authenticate"] == "Token"
 
 
 @pytest.mark.server
 def test_without_a_shared_cache_each_process_counts_alone(catalogue):
     # One worker each: the local-memory cache is per process.
-    env = {"API_THROTTLE_ANON": "15/hour", "workers": 1}
+    env = {"API_THROTTLE_ANON": "15/day", "workers": 1}
     with servers.server(catalogue, **env) as one, servers.server(catalogue, **env) as two:
         assert [one.get(f"{URL}?format=json")[0] for _ in range(16)] == [200] * 15 + [429]
         assert two.get(f"{URL}?format=json")[0] == 200

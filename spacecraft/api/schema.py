@@ -14,8 +14,10 @@ adds only what cannot be read from them:
 - two corrections where LL2's document does not fit what LL2 sends: each
   ``response_mode`` has a pattern, so a detailed record matches exactly one
   branch of a ``oneOf``, and links that may be blank have no ``uri`` format;
-- the ``mode`` and ``format`` parameters and our error answers (400, 404, 405,
-  406, 429), which LL2's document leaves out.
+- the ``mode`` and ``format`` parameters and our error answers (400, 401, 404,
+  405, 406, 429), which LL2's document leaves out;
+- API keys as LL2 declares them (its ``Token_Authentication`` scheme, copied from
+  its document), and ``/2.3.0/api-throttle/``.
 
 The schema is the same on every database: integer bounds are those of a
 PostgreSQL ``integer`` column, which is what LL2 documents, even where SQLite
@@ -25,6 +27,7 @@ would store more.
 import copy
 
 from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
@@ -33,7 +36,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, Polymorphic
 from rest_framework import serializers
 
 from spacecraft import ll2schema
-from spacecraft.api.views import mode_order
+from spacecraft.api.views import APIThrottleView, mode_order
 from spacecraft.declarations import declaration_of
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -101,6 +104,26 @@ def _model_field_is_nullable(field):
     if model is None:
         return False
     return model._meta.get_field(field.source).null
+
+
+# --- API keys -------------------------------------------------------------------
+
+
+class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """``Authorization: Token <key>``: LL2's own ``Token_Authentication`` scheme, as its
+    document declares it. Every operation also allows no key (``{}``)."""
+
+    target_class = "spacecraft.api.throttling.APIKeyAuthentication"
+    name = "Token_Authentication"
+
+    def get_security_definition(self, auto_schema):
+        return copy.deepcopy(ll2schema.openapi()["components"]["securitySchemes"][self.name])
+
+
+UNAUTHORIZED = (
+    "The `Authorization: Token <key>` header names no API key, or a revoked one "
+    '(`{"detail": "Invalid token."}`, `{"detail": "This API key has been revoked."}`).'
+)
 
 
 # --- error bodies ---------------------------------------------------------------
@@ -178,11 +201,11 @@ class LL2AutoSchema(AutoSchema):
                 description="`json`, or `api` for the browsable API's HTML page.",
             ),
             OpenApiParameter(
-                "Retry-After",
-                int,
+                "WWW-Authenticate",
+                str,
                 location=OpenApiParameter.HEADER,
-                response=[429],
-                description="Seconds until the next call is allowed.",
+                response=[401],
+                description="How to send a key: `Token`.",
             ),
             OpenApiParameter(
                 "Allow",
@@ -192,6 +215,16 @@ class LL2AutoSchema(AutoSchema):
                 description="The methods this URL answers: `GET`.",
             ),
         ]
+        if not isinstance(self.view, APIThrottleView):  # always allowed
+            parameters.append(
+                OpenApiParameter(
+                    "Retry-After",
+                    int,
+                    location=OpenApiParameter.HEADER,
+                    response=[429],
+                    description="Seconds until the next call is allowed.",
+                )
+            )
         modes = self._list_modes()
         if len(modes) > 1:
             parameters.append(
@@ -209,10 +242,17 @@ class LL2AutoSchema(AutoSchema):
 
     def get_response_serializers(self):
         view = self.view
+        if isinstance(view, APIThrottleView):
+            return {
+                200: view.serializer_class,
+                401: _error(UNAUTHORIZED),
+                405: _error("A method other than GET or HEAD."),
+            }
         if not hasattr(view, "representations"):
             return super().get_response_serializers()
         responses = {200: self._success_serializer()}
         responses[400] = _bad_request(getattr(view, "filterset_class", None) is not None)
+        responses[401] = _error(UNAUTHORIZED)
         responses[404] = _error(
             "No such record (or it does not pass the filters), or an unknown `format`."
         )

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from spacecraft.api import views
@@ -35,4 +36,7 @@ router.register(
     basename="spacecraftconfigtype",
 )
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("api-throttle/", views.APIThrottleView.as_view(), name="api-throttle"),
+    *router.urls,
+]

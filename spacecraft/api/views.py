@@ -13,9 +13,10 @@ from django.utils.safestring import mark_safe
 from rest_framework import viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from spacecraft import serializers
-from spacecraft.api import filters, rendering, selectors
+from spacecraft.api import filters, rendering, selectors, throttling
 from spacecraft.api.pagination import LL2Pagination
 
 
@@ -99,6 +100,30 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
         """The fast path's base: the representation's rows in their order, without the joins
         and prefetches of ``get_queryset`` (the plan reads those itself)."""
         return selectors.rows_of(self.get_serializer_class())
+
+    @classmethod
+    def admit(cls, request):
+        """For an answer the response cache holds (``spacecraft/serving/cache.py``): what
+        the view would answer before reading the catalogue, or None to serve the cached one.
+
+        The same DRF steps as a request the view answers (authentication, then
+        throttling, which counts the call), so a cached answer is no way round a 401
+        for a bad key or a 429 for a used-up rate, and is counted like any other call.
+        """
+        if not throttling.needs_admission(request):
+            return None
+        view = cls(action_map={"get": "list", "head": "list"})
+        view.args, view.kwargs = (), {}
+        view.format_kwarg = None
+        view.headers = view.default_response_headers
+        drf_request = view.initialize_request(request)
+        view.request = drf_request
+        try:
+            view.initial(drf_request)
+        except Exception as exc:
+            response = view.finalize_response(drf_request, view.handle_exception(exc))
+            return response.render()
+        return None
 
     def queryset_for(self, mode):
         """The representation's objects with the joins its serializer needs (``selectors``)."""
@@ -321,3 +346,25 @@ class SpacecraftStatusViewSet(LL2ViewSet):
 class SpacecraftConfigTypeViewSet(LL2ViewSet):
     representations = {"normal": serializers.SpacecraftConfigTypeSerializer}
     endpoint = "config/spacecraft_configuration_types"
+
+
+class APIThrottleView(APIView):
+    """LL2's `/2.3.0/api-throttle/`: the caller's rate and what is left of it.
+
+    `your_request_limit` calls are allowed each `limit_frequency_secs` seconds;
+    `current_use` of them are used in the current window, and `next_use_secs` is
+    0 while calls are left, else the seconds until the next window. `ident` is
+    the caller: the API key's name for a call with `Authorization: Token <key>`,
+    else the client address. Calling this endpoint is always allowed, uses up no
+    call, and is never cached. With no rate for the caller, `your_request_limit`
+    is 2147483647 and `limit_frequency_secs` 0.
+    """
+
+    http_method_names = ["get", "head"]
+    throttle_classes = []  # always allowed, and counts nothing
+    serializer_class = throttling.APIThrottleSerializer
+
+    def get(self, request, format=None):
+        response = Response(self.serializer_class(throttling.figures(request)).data)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -18,6 +18,12 @@ answers carry an ``ETag`` and ``If-None-Match`` gets ``304 Not Modified``.
 The browsable API (``?format=api`` or a browser's ``Accept: text/html``) is
 never cached.
 
+Throttling and API keys do not turn caching off: before a cached answer is
+served, the view class's ``admit(request)`` runs DRF's authentication and
+throttling for it (``admission``), so an unknown or revoked key still gets its
+401, a used-up rate its 429, and every answer from the cache counts as a call.
+Answers do not depend on the key, so the key is not part of the cache key.
+
 A client that sends ``Accept-Encoding: gzip`` gets JSON answers of at least
 ``GZIP_MIN_BYTES`` compressed, with ``Content-Encoding: gzip`` and
 ``Accept-Encoding`` added to ``Vary`` (answers sent uncompressed keep LL2's
@@ -147,18 +153,35 @@ def request_key(request, stamp, encoding=IDENTITY):
     return f"ll2:response:{stamp}:{encoding}:{digest}"
 
 
+def catalogue_view(path):
+    """The view class ``path`` goes to if it answers from the catalogue (its
+    ``cache_responses`` is true), else None."""
+    return _catalogue_view(path, get_urlconf() or settings.ROOT_URLCONF)
+
+
 def serves_catalogue(path):
-    """Whether ``path`` goes to a view that answers from the catalogue (``cache_responses``)."""
-    return _serves_catalogue(path, get_urlconf() or settings.ROOT_URLCONF)
+    return catalogue_view(path) is not None
 
 
 @functools.lru_cache(maxsize=4096)
-def _serves_catalogue(path, urlconf):
+def _catalogue_view(path, urlconf):
     try:
         match = resolve(path, urlconf)
     except Resolver404:
-        return False
-    return bool(getattr(getattr(match.func, "cls", None), "cache_responses", False))
+        return None
+    view_class = getattr(match.func, "cls", None)
+    return view_class if getattr(view_class, "cache_responses", False) else None
+
+
+def admission(view_class, request):
+    """What the view answers to ``request`` before it reads the catalogue (a 401 for a bad
+    API key, a 429 once the caller's rate is used up), or None to let a cached answer go.
+
+    The view class's ``admit(request)`` decides, and counts the call as the view itself
+    would: serving from the cache never bypasses a key check or a rate.
+    """
+    admit = getattr(view_class, "admit", None)
+    return admit(request) if admit is not None else None
 
 
 def wants_browsable_api(request):
@@ -244,7 +267,8 @@ def entry_seconds():
 
 
 def throttling_on():
-    """Whether calls are counted, in which case every call must reach the throttle."""
+    """Whether anonymous calls are counted, in which case each must reach the throttle
+    (``admission``); keyed calls always carry ``Authorization``."""
     return bool(getattr(settings, "API_THROTTLE_ANON", None))
 
 
@@ -263,13 +287,14 @@ class ResponseCacheMiddleware:
             request.method not in ("GET", "HEAD")
             or not request.path_info.startswith(settings.API_CACHE_PATH_PREFIX)
             or wants_browsable_api(request)
-            or not serves_catalogue(request.path_info)
         ):
+            return self.get_response(request)
+        view_class = catalogue_view(request.path_info)
+        if view_class is None:
             return self.get_response(request)
         gzipped = accepts_gzip(request)
         seconds = entry_seconds()
-        # A throttled API must count every request, so nothing is served from the cache.
-        if seconds <= 0 or throttling_on():
+        if seconds <= 0:
             response = self.get_response(request)
             entry = to_entry(response)
             if entry is None:
@@ -284,23 +309,29 @@ class ResponseCacheMiddleware:
         except DatabaseError:
             log.warning("catalogue stamp unreadable; not caching", exc_info=True)
             return self.get_response(request)
-        entry = self._entry(request, stamp, gzipped, seconds)
+        entry = self._entry(request, stamp, gzipped, seconds, view_class)
         if not isinstance(entry, tuple):  # an answer that is not cached (an error...)
             return entry
         response = from_entry(entry)
         response.front_cacheable = True  # the front door (front.py) may keep it as sent
         return get_conditional_response(request, etag=entry[3], response=response)
 
-    def _entry(self, request, stamp, gzipped, seconds):
-        """The cache entry to answer with, made and stored on a miss; or a response."""
+    def _entry(self, request, stamp, gzipped, seconds, view_class):
+        """The cache entry to answer with, made and stored on a miss; or a response
+        (the view's own on a miss; on a hit, a refusal from ``admission``)."""
         if gzipped:
             key = request_key(request, stamp, GZIP)
             entry = store.get(key)
             if entry is not None:
-                return entry
+                refused = admission(view_class, request)
+                return entry if refused is None else refused
         plain_key = request_key(request, stamp)
         entry = store.get(plain_key)
-        if entry is None:
+        if entry is not None:
+            refused = admission(view_class, request)
+            if refused is not None:
+                return refused
+        else:
             response = self.get_response(request)
             entry = to_entry(response)
             if entry is None:

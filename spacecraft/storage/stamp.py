@@ -16,7 +16,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 # Not catalogue data: writing them must not empty the cache.
-UNVERSIONED_MODELS = {"catalogueversion", "mirrorcheckpoint"}
+UNVERSIONED_MODELS = {"catalogueversion", "mirrorcheckpoint", "apikey"}
 STAMP_SQL = "SELECT stamp FROM spacecraft_catalogueversion WHERE id = 1"
 
 
