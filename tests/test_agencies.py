@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from spacecraft import models
+from spacecraft import models, serializers
 from spacecraft.api import views
 from spacecraft.ingest.importer import ImportFailure, import_document
 from spacecraft.models import MirrorCheckpoint
@@ -142,6 +142,16 @@ def test_ll2_declares_45_statistics_filters_and_these_orderings():
     description = schema.openapi()["paths"][AGENCIES_PATH]["get"]["description"]
     ordering = description.split("#### Ordering\nFields - ", 1)[1].split("\n", 1)[0]
     assert ordering == ", ".join(f"`{name}`" for name in sorted(ORDERING_FIELDS))
+
+
+def test_the_detailed_agency_has_every_key_of_ll2s_agency_detailed_in_its_order():
+    """LL2's ``AgencyDetailed`` (nested in launches' missions) is the endpoint's form
+    less ``launcher_list`` and ``spacecraft_list``; ours has its every key, in order."""
+    ours = list(serializers.AgencyEndpointDetailedSerializer().fields)
+    assert ours == schema.properties("AgencyEndpointDetailed")
+    assert [key for key in ours if key not in ("launcher_list", "spacecraft_list")] == (
+        schema.properties("AgencyDetailed")
+    )
 
 
 # --- exact payloads ----------------------------------------------------------------------
