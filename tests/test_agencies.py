@@ -39,6 +39,7 @@ from .test_modes import (
     get_json,
     import_catalogue,
 )
+from .test_openapi import validator
 
 AGENCIES_PATH = "/2.3.0/agencies/"
 STATS = ll2shape.AGENCY_STATISTICS
@@ -443,3 +444,18 @@ def test_an_agency_of_another_type_keeps_its_configurations(agencies, api):
     body = get_json(api, f"{AGENCIES_PATH}88/")
     assert body["type"] == COMMERCIAL
     assert [config["id"] for config in body["spacecraft_list"]] == [40]
+
+
+# --- our OpenAPI document ----------------------------------------------------------------
+
+
+def test_our_document_accepts_every_agencies_answer(agencies, api):
+    """A client generated from /2.3.0/schema/ parses each answer, in each mode."""
+    ours = json.loads(api.get("/2.3.0/schema/", {"format": "json"}).content)
+    page = validator(ours, "PaginatedPolymorphicAgencyEndpointList")
+    for mode in ("list", "normal", "detailed"):
+        body = get_json(api, AGENCIES_PATH, {"mode": mode, "ordering": "-total_launch_count"})
+        assert list(page.iter_errors(body)) == [], mode
+    detail = validator(ours, "AgencyEndpointDetailed")
+    for pk in IDS:
+        assert list(detail.iter_errors(get_json(api, f"{AGENCIES_PATH}{pk}/"))) == [], pk
