@@ -145,6 +145,27 @@ class AgencyAdmin(CatalogueAdmin):
     list_select_related = ["type"]
     search_fields = ["name", "abbrev"]
     autocomplete_fields = ["type", "countries", "image", "logo", "social_logo"]
+    # The agency's own fields in model order, then LL2's statistics (what an
+    # /agencies/ import brings) in a section of their own, folded.
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    field.name
+                    for field in models.Agency._meta.get_fields()
+                    if field.concrete
+                    and field.editable
+                    and not field.primary_key
+                    and field.name not in models.AGENCY_STATS
+                ]
+            },
+        ),
+        (
+            "Launch and landing statistics",
+            {"fields": models.AGENCY_STATS, "classes": ["collapse"]},
+        ),
+    ]
 
 
 # --- configurations -------------------------------------------------------------------

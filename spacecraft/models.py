@@ -104,7 +104,35 @@ class AgencyType(NamedLookup):
     pass
 
 
-class Agency(models.Model):
+class AgencyStats(models.Model):
+    """An agency's launch and landing tallies, as LL2's ``/2.3.0/agencies/`` pages send
+    them (a spacecraft record's nested agency never carries them)."""
+
+    total_launch_count = count_field()
+    consecutive_successful_launches = count_field()
+    successful_launches = count_field()
+    failed_launches = count_field()
+    pending_launches = count_field()
+    consecutive_successful_landings = count_field()
+    successful_landings = count_field()
+    failed_landings = count_field()
+    attempted_landings = count_field()
+    successful_landings_spacecraft = count_field()
+    failed_landings_spacecraft = count_field()
+    attempted_landings_spacecraft = count_field()
+    successful_landings_payload = count_field()
+    failed_landings_payload = count_field()
+    attempted_landings_payload = count_field()
+
+    class Meta:
+        abstract = True
+
+
+# Their names, in LL2's key order, for the serializers, the admin and the filters.
+AGENCY_STATS = [field.name for field in AgencyStats._meta.local_fields]
+
+
+class Agency(AgencyStats):
     id = models.AutoField(primary_key=True)
     name = models.CharField(max_length=200, db_index=True)
     abbrev = models.CharField(max_length=255, blank=True)

@@ -333,6 +333,8 @@ class AgencyEndpointDetailedSerializer(AgencyNormalSerializer):
 
     class Meta(AgencyNormalSerializer.Meta):
         fields = AgencyNormalSerializer.Meta.fields + [
+            # LL2's AgencyDetailed adds the statistics, the links and social media.
+            *models.AGENCY_STATS,
             "info_url",
             "wiki_url",
             "social_media_links",

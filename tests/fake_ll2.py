@@ -3,18 +3,20 @@
 It runs in a thread of the test's process (``servers.InProcess``), on a port
 the operating system chose.
 
-``FakeLL2`` serves ``/2.3.0/spacecraft/`` pages built from a list of records
-with LL2's limit/offset pagination (``max_limit`` can be set lower than what a
-client asks), logs every request it receives with the time it arrived, and
-can be told to misbehave: 429 with ``Retry-After``, 502 HTML pages, truncated
-or invalid bodies, slow answers, refusals, a ``next`` link to another host or
-back to the same page.
+``FakeLL2`` serves ``/2.3.0/spacecraft/`` pages (or another list's: ``path``)
+built from a list of records with LL2's limit/offset pagination
+(``max_limit`` can be set lower than what a client asks), logs every request
+it receives with the time it arrived, and can be told to misbehave: 429 with
+``Retry-After``, 502 HTML pages, truncated or invalid bodies, slow answers,
+refusals, a ``next`` link to another host or back to the same page.
 
-``detailed_records(n)`` builds ``n`` deterministic spacecraft in LL2 2.3.0's
-detailed form (rendered by ``tests/ll2shape.py`` from the facts below), with
-the shared objects (agencies, families, images...) nested consistently, nulls,
-empty lists and non-ASCII text, exactly as our own API renders them for a
-request to ``http://testserver``.
+``agency_records(mode)`` builds the agencies as LL2's ``/2.3.0/agencies/``
+serves them, with their statistics. ``detailed_records(n)`` builds ``n``
+deterministic spacecraft in LL2 2.3.0's detailed form (rendered by
+``tests/ll2shape.py`` from the facts below), with the shared objects
+(agencies, families, images...) nested consistently, nulls, empty lists and
+non-ASCII text, exactly as our own API renders them for a request to
+``http://testserver``.
 """
 
 import datetime
@@ -156,6 +158,22 @@ AGENCIES = {
         "logo": None,
         "social_logo": None,
     },
+}
+
+# What an /agencies/ page adds (its detailed form): the statistics, in
+# ``ll2shape.AGENCY_STATISTICS`` order, and the links.
+AGENCY_DETAILS = {
+    1: {
+        "stats": [41, 12, 38, 2, 1, 3, 5, 1, 6, 5, 1, 6, 0, 0, 0],
+        "info_url": "https://ase.example.org/",
+        "wiki_url": "https://fr.wikipedia.org/wiki/ASE",
+    },
+    2: {
+        "stats": [0, 0, 0, 0, 3, 0, 0, 0, 0, None, None, None, None, None, None],
+        "info_url": None,
+        "wiki_url": "",
+    },
+    3: {"stats": [None] * 15, "info_url": None, "wiki_url": None},
 }
 
 FAMILIES = {
@@ -320,6 +338,31 @@ def spacecraft(pk):
     }
 
 
+def agency_detailed(pk):
+    """The facts of agency ``pk`` as an /agencies/ page has them: with its statistics,
+    links and configurations."""
+    details = AGENCY_DETAILS[pk]
+    return {
+        **agency(pk),
+        **dict(zip(ll2shape.AGENCY_STATISTICS, details["stats"], strict=True)),
+        "info_url": details["info_url"],
+        "wiki_url": details["wiki_url"],
+        "spacecraft_list": [config(c) for c, facts in CONFIGS.items() if facts["agency"] == pk],
+    }
+
+
+AGENCY_FORMS = {
+    "list": ll2shape.agency_mini,
+    "normal": ll2shape.agency_normal,
+    "detailed": ll2shape.agency_detailed,
+}
+
+
+def agency_records(mode="detailed", base="http://testserver"):
+    """Every agency as LL2's /agencies/ serves it in ``mode``, linked below ``base``."""
+    return [AGENCY_FORMS[mode](agency_detailed(pk), f"{base}/2.3.0") for pk in AGENCIES]
+
+
 def detailed_records(count, first_id=1, base="http://testserver"):
     """``count`` spacecraft in detailed form, ids ``first_id`` and up, linked below ``base``."""
     return [
@@ -375,8 +418,9 @@ class Hit:
 
 
 class FakeLL2:
-    def __init__(self, records, max_limit=100, default_limit=10, gzip=False):
+    def __init__(self, records, max_limit=100, default_limit=10, gzip=False, path=SPACECRAFT_PATH):
         self.records = list(records)
+        self.path = path  # the one list endpoint it serves
         self.max_limit = max_limit
         self.default_limit = default_limit
         self.gzip = gzip
@@ -404,7 +448,7 @@ class FakeLL2:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}{SPACECRAFT_PATH}"
+        return f"http://127.0.0.1:{self.port}{self.path}"
 
     def start(self):
         fake = self
@@ -455,7 +499,7 @@ class FakeLL2:
             params = {**query, "limit": str(limit), "offset": str(new_offset)}
             if new_offset <= 0:
                 del params["offset"]
-            return f"http://{host}{SPACECRAFT_PATH}?{urlencode(sorted(params.items()))}"
+            return f"http://{host}{self.path}?{urlencode(sorted(params.items()))}"
 
         return {
             "count": count,
@@ -477,7 +521,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         hit = Hit(time.monotonic(), parts.path, query, dict(self.headers.items()))
         fake._log(hit)
-        if parts.path != SPACECRAFT_PATH:
+        if parts.path != fake.path:
             return self._send(404, b'{"detail":"Not found."}')
         fault = fake._take_fault(hit.offset)
         kind = fault.kind if fault else None

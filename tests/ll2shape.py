@@ -20,6 +20,8 @@ can keep other facts of its own beside them):
 - image: ``id name image_url thumbnail_url credit license single_use variants``
   (already in LL2's ``Image`` form: use ``image()``);
 - agency: ``id name abbrev type`` and ``AGENCY_NORMAL`` (``country``: Country dicts);
+  its detailed form also ``AGENCY_STATISTICS``, ``info_url``, ``wiki_url`` and
+  ``spacecraft_list`` (configuration facts);
 - family: ``id name description manufacturer`` (agency facts or None),
   ``parent`` (family facts or None), ``maiden_flight`` and ``STATISTICS``;
 - configuration: ``id name type agency family`` (a list of family facts),
@@ -47,6 +49,24 @@ AGENCY_NORMAL = (
     "image",
     "logo",
     "social_logo",
+)
+# An agency's launch and landing statistics (``AgencyDetailed``), in LL2's order.
+AGENCY_STATISTICS = (
+    "total_launch_count",
+    "consecutive_successful_launches",
+    "successful_launches",
+    "failed_launches",
+    "pending_launches",
+    "consecutive_successful_landings",
+    "successful_landings",
+    "failed_landings",
+    "attempted_landings",
+    "successful_landings_spacecraft",
+    "failed_landings_spacecraft",
+    "attempted_landings_spacecraft",
+    "successful_landings_payload",
+    "failed_landings_payload",
+    "attempted_landings_payload",
 )
 # The launch and landing statistics of families and configurations, in LL2's order.
 STATISTICS = (
@@ -158,6 +178,24 @@ def agency_normal(agency, base=LL2_BASE):
         **agency_mini(agency, base),
         "response_mode": "normal",
         **_pick(agency, AGENCY_NORMAL),
+    }
+
+
+def agency_detailed(agency, base=LL2_BASE):
+    """``AgencyEndpointDetailed`` (``/agencies/{id}/`` and ``mode=detailed``): the
+    ``AGENCY_STATISTICS`` facts, ``info_url`` and ``wiki_url``, then
+    ``social_media_links`` and ``launcher_list`` (LL2's own dicts, ``[]`` if the
+    facts have none) and ``spacecraft_list`` (configuration facts, in detailed form)."""
+    return {
+        **agency_normal(agency, base),
+        "response_mode": "detailed",
+        **_pick(agency, AGENCY_STATISTICS),
+        **_pick(agency, ("info_url", "wiki_url")),
+        "social_media_links": list(agency.get("social_media_links", ())),
+        "launcher_list": list(agency.get("launcher_list", ())),
+        "spacecraft_list": [
+            config_detailed(config, base) for config in agency.get("spacecraft_list", ())
+        ],
     }
 
 

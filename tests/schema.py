@@ -18,26 +18,6 @@ from spacecraft.ll2schema import (  # noqa: F401  (re-exported for the tests)
     validator,
 )
 
-# The agency's launch and landing statistics, which our catalogue does not
-# keep: our detailed agency leaves these keys of LL2's out (none is required).
-AGENCY_STATISTICS = [
-    "total_launch_count",
-    "consecutive_successful_launches",
-    "successful_launches",
-    "failed_launches",
-    "pending_launches",
-    "consecutive_successful_landings",
-    "successful_landings",
-    "failed_landings",
-    "attempted_landings",
-    "successful_landings_spacecraft",
-    "failed_landings_spacecraft",
-    "attempted_landings_spacecraft",
-    "successful_landings_payload",
-    "failed_landings_payload",
-    "attempted_landings_payload",
-]
-
 # --- walking a payload alongside its schema ------------------------------------------
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from spacecraft import models
 from spacecraft.ingest.importer import import_document
 
-from . import factories
+from . import factories, ll2shape
 from .conftest import load_seed
 
 PASSWORD = "correct horse battery staple"
@@ -811,3 +811,39 @@ def test_records_added_after_an_import_get_fresh_ids(editor, api):
     # The imported records are untouched.
     for record in seed["results"]:
         assert served[record["id"]]["name"] == record["name"]
+
+
+# --- agency statistics (issue 16) ----------------------------------------------------------
+
+
+def test_agency_statistics_are_edited_in_their_own_section(editor, api):
+    agency_type = add(editor, models.AgencyType, {"name": "Government (admin)"})
+    page = editor.get(url(models.Agency, "add")).content.decode()
+    own, statistics = page.split("Launch and landing statistics", 1)
+    for name in ll2shape.AGENCY_STATISTICS:
+        assert f'name="{name}"' in statistics and f'name="{name}"' not in own
+    data = {"name": "Stats Agency", "abbrev": "SA", "type": agency_type.id}
+    values = {name: str(3 * index) for index, name in enumerate(ll2shape.AGENCY_STATISTICS)}
+    agency = add(editor, models.Agency, {**data, **values})
+
+    body = api.get(f"/2.3.0/agencies/{agency.id}/").json()
+    assert {name: body[name] for name in ll2shape.AGENCY_STATISTICS} == {
+        name: int(value) for name, value in values.items()
+    }
+    # Emptied in the form: null, as LL2 sends an unknown count.
+    submit(
+        editor, url(models.Agency, "change", agency.id), {**data, **values, "failed_launches": ""}
+    )
+    assert api.get(f"/2.3.0/agencies/{agency.id}/").json()["failed_launches"] is None
+
+
+@pytest.mark.parametrize("field", ["pending_launches", "attempted_landings_payload"])
+def test_a_negative_agency_statistic_is_a_form_error(editor, field):
+    agency_type = factories.agency_type("Government")
+    data = {"name": "Bad", "type": agency_type.id, field: "-1"}
+    response = submit(editor, url(models.Agency, "add"), data, expect_saved=False)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [
+        "Ensure this value is greater than or equal to 0."
+    ]
+    assert not models.Agency.objects.exists()

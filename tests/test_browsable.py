@@ -221,35 +221,9 @@ def test_spacecraft_help_is_ll2s_text():
     assert ours == ll2_description("spacecraft")
 
 
-@pytest.mark.parametrize(("prefix", "viewset"), [v for v in VIEWSETS if v[0] != "agencies"])
+@pytest.mark.parametrize(("prefix", "viewset"), VIEWSETS)
 def test_related_endpoints_help_is_ll2s_text(prefix, viewset):
     assert list_view(viewset).get_view_description(html=False) == ll2_description(prefix)
-
-
-def test_agencies_help_is_ll2s_text_less_what_we_lack():
-    """Ours lists a subset of LL2's filters and ordering fields (docs/differences.md)."""
-    ours = sections_markdown(list_view(views.AgencyViewSet).get_view_description(html=False))
-    theirs = sections_markdown(ll2_description("agencies"))
-    assert list(ours) == list(theirs)
-    for title in ("Modes", "Search", "Number of results", "Format", "Help"):
-        assert ours[title] == theirs[title]
-    assert ours["Filters"][1] == theirs["Filters"][1]  # the example
-    for title in ("Filters", "Ordering"):
-        mine, ll2 = (backticked(lines[0]) for lines in (ours[title], theirs[title]))
-        assert set(mine) < set(ll2)
-        assert mine == [name for name in ll2 if name in mine]
-
-
-def sections_markdown(text):
-    sections = {}
-    for block in text.split("#### ")[1:]:
-        title, body = block.split("\n", 1)
-        sections[title] = [line for line in body.split("\n\n") if line.strip()]
-    return sections
-
-
-def backticked(line):
-    return re.findall(r"`([^`]+)`", line)
 
 
 def test_detail_help_differs_from_ll2_only_by_its_relative_links():

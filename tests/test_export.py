@@ -10,19 +10,23 @@ from django.core.management.base import CommandError
 
 from spacecraft import documents
 from spacecraft.ingest.importer import KINDS, WRITE_ORDER, import_document
-from spacecraft.models import Spacecraft, SpacecraftFlight
+from spacecraft.models import Agency, Spacecraft, SpacecraftFlight
 
 from . import factories
-from .fake_ll2 import detailed_records
+from .fake_ll2 import agency_records, detailed_records
 
 DETAILED = detailed_records(15, first_id=1001)
 
 
 @pytest.fixture
 def catalogue(seeded):
-    """The 20 real LL2 seed spacecraft (normal mode) and 15 detailed ones."""
+    """The 20 real LL2 seed spacecraft (normal mode) and 15 detailed ones; the fake
+    LL2's agencies page, with their statistics."""
     import_document({"results": DETAILED})
+    import_document({"results": agency_records("detailed")})
     assert Spacecraft.objects.count() == 35
+    assert Agency.objects.count() == 10
+    assert Agency.objects.filter(total_launch_count=41).count() == 1
 
 
 def export(directory, *args):
@@ -54,6 +58,18 @@ def api_output(api):
     return output
 
 
+def agencies_output(api):
+    """Everything /2.3.0/agencies/ answers, in each mode and by id, as bytes."""
+    output = {}
+    for mode in ("list", "normal", "detailed"):
+        response = api.get("/2.3.0/agencies/", {"mode": mode, "limit": 100})
+        assert response.status_code == 200 and response.json()["next"] is None
+        output[f"agencies {mode}"] = response.content
+    for pk in Agency.objects.values_list("id", flat=True):
+        output[f"agency {pk}"] = api.get(f"/2.3.0/agencies/{pk}/").content
+    return output
+
+
 def empty_the_catalogue():
     for kind in reversed(WRITE_ORDER):
         KINDS[kind].model.objects.all().delete()
@@ -61,17 +77,24 @@ def empty_the_catalogue():
 
 
 def test_round_trip_gives_back_the_same_api_output(catalogue, api, tmp_path):
-    before = api_output(api)
-    assert len(before) == 4 * 2 + 35
+    before = {**api_output(api), **agencies_output(api)}
+    assert len(before) == 4 * 2 + 35 + 3 + 10
 
     message = export(tmp_path, "--limit", "10")
     empty_the_catalogue()
     out = io.StringIO()
-    call_command("import_ll2", *map(str, pages(tmp_path)), stdout=out)
+    files = sorted(tmp_path.glob("*.json"))
+    assert [path.name for path in files][0] == "agencies-detailed-0001.json"
+    call_command("import_ll2", *map(str, files), stdout=out)
 
-    assert message == f"Wrote 35 spacecraft in 4 pages of up to 10 to {tmp_path}.\n"
+    assert message == (
+        f"Wrote 35 spacecraft in 4 pages of up to 10 and 10 agencies in 1 pages to {tmp_path}.\n"
+    )
     assert "spacecraft: 35 created, 0 updated, 0 unchanged" in out.getvalue()
-    after = api_output(api)
+    # The agencies page came first; the spacecraft pages changed none of them.
+    assert "agency: 10 created, 0 updated, 16 unchanged" in out.getvalue()
+    after = {**api_output(api), **agencies_output(api)}
+    assert Agency.objects.get(total_launch_count=41).successful_landings == 5
     assert after.keys() == before.keys()
     for key, content in before.items():
         assert after[key] == content, key
@@ -119,7 +142,7 @@ def test_a_new_export_replaces_the_pages_of_an_earlier_one(catalogue, tmp_path):
     assert [path.name for path in pages(tmp_path)] == [
         f"spacecraft-detailed-{n:04d}.json" for n in (1, 2)
     ]
-    assert "(removed 5 pages of an earlier export)" in message
+    assert "(removed 6 pages of an earlier export)" in message
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -204,11 +227,11 @@ def with_flights(catalogue):
 
 
 def test_round_trip_with_flights(with_flights, api, tmp_path):
-    before = {**api_output(api), **flights_output(api)}
+    before = {**api_output(api), **flights_output(api), **agencies_output(api)}
     assert SpacecraftFlight.objects.count() == 24
 
     message = export(tmp_path, "--limit", "10")
-    assert "and 24 flights in 3 pages" in message
+    assert ", 24 flights in 3 pages and 10 agencies in 1 pages to " in message
     files = sorted(tmp_path.glob("*.json"))
     assert [path.name for path in files][-3:] == [
         f"spacecraft_flights-detailed-{n:04d}.json" for n in (1, 2, 3)
@@ -218,7 +241,7 @@ def test_round_trip_with_flights(with_flights, api, tmp_path):
     call_command("import_ll2", *map(str, files), stdout=out)
     assert "flight: 24 created" in out.getvalue()
     assert "launch: 3 created" in out.getvalue()
-    after = {**api_output(api), **flights_output(api)}
+    after = {**api_output(api), **flights_output(api), **agencies_output(api)}
     assert after.keys() == before.keys()
     for key, content in before.items():
         assert after[key] == content, key

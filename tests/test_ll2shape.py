@@ -10,7 +10,7 @@ import pytest
 from bench.dataset import records as bench_records
 
 from . import schema
-from .fake_ll2 import detailed_records
+from .fake_ll2 import agency_records, detailed_records
 from .ll2data import detailed_from_normal, seed_records
 from .test_modes import catalogue_records
 
@@ -50,3 +50,24 @@ def test_the_data_sets_are_valid_ll2_detailed_records(name):
     for record in DATA_SETS[name]():
         for problem in schema.problems(DETAILED, record):
             assert problem.endswith(".manufacturer: None is not of type 'object'"), problem
+
+
+AGENCY_FORMS = {
+    "list": "AgencyMini",
+    "normal": "AgencyNormal",
+    "detailed": "AgencyEndpointDetailed",
+}
+
+
+@pytest.mark.parametrize("mode", sorted(AGENCY_FORMS))
+def test_the_fake_agencies_pages_have_the_schemas_keys_in_its_order(mode):
+    checked = set()
+    for record in agency_records(mode):
+        for path, component, obj in schema.objects(AGENCY_FORMS[mode], record):
+            assert list(obj) == schema.properties(component), f"{mode}: {path} ({component})"
+            checked.add(component)
+        for problem in schema.problems(AGENCY_FORMS[mode], record):
+            assert problem.endswith(".manufacturer: None is not of type 'object'"), problem
+    assert AGENCY_FORMS[mode] in checked
+    if mode == "detailed":
+        assert {"SpacecraftConfigDetailed", "SpacecraftConfigFamilyDetailed", "Image"} <= checked

@@ -247,3 +247,29 @@ def test_a_known_count_is_not_counted_again_until_the_catalogue_changes(db, api)
     after, body = measure(api, URL, known_counts=True, limit=7)
     assert after.data == DATA_QUERIES["normal"]  # a new stamp: counted again
     assert body["count"] == 11
+
+
+def test_agencies_queries_do_not_grow_and_their_filters_add_none(api, db):
+    """/agencies/ in each mode, with LL2's statistics filters, orderings and parent__id."""
+    seen, measured = [], []
+    for first, count in ((0, 3), (3, 9)):
+        build(count, first)
+        parent = models.Agency.objects.order_by("id").first()
+        models.Agency.objects.update(total_launch_count=7, pending_launches=1, parent=parent.name)
+        filters = {
+            "total_launch_count__gte": "7",
+            "pending_launches__lt": "2",
+            "parent__id": str(parent.id),
+            "ordering": "-consecutive_successful_landings",
+        }
+        counts = {}
+        for mode in ("list", "normal", "detailed"):
+            counts[mode], body = measure(api, "/2.3.0/agencies/", mode=mode, limit=100)
+            filtered, matched = measure(api, "/2.3.0/agencies/", mode=mode, limit=100, **filters)
+            assert filtered == counts[mode], mode
+            assert matched["count"] == body["count"]
+            seen.append(body["count"])
+        counts["detail"], _ = measure(api, f"/2.3.0/agencies/{parent.id}/")
+        measured.append(counts)
+    assert measured[0] == measured[1]
+    assert seen[0] < seen[-1]

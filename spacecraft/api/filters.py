@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, Expression, F, ForeignKey, OuterRef, Q, Subquery
 from django.db.models import fields as model_fields
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter, SearchFilter, search_smart_split
 
 from spacecraft import models
@@ -160,8 +162,48 @@ class CountryCodesFilter(django_filters.BaseInFilter, django_filters.CharFilter)
         return queryset.filter(countries__in=countries).distinct()
 
 
+# The agency statistics LL2 filters (exact, __gt, __gte, __lt, __lte) and orders by;
+# the ``_spacecraft``/``_payload`` landing counts it sends but offers neither for.
+AGENCY_FILTERED_STATS = [
+    "total_launch_count",
+    "consecutive_successful_launches",
+    "successful_launches",
+    "failed_launches",
+    "pending_launches",
+    "consecutive_successful_landings",
+    "successful_landings",
+    "failed_landings",
+    "attempted_landings",
+]
+COMPARISONS = ["exact", "gt", "gte", "lt", "lte"]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ParentIdFilter(IntegerFilter):
+    """``parent__id``: the agencies whose parent is agency ``id``.
+
+    LL2 sends (and we store) the parent as its name, so the parent is known
+    when an agency of that id is in the catalogue: its children are the
+    agencies whose ``parent`` is its name. An id of no agency matches nothing;
+    a value that is not a number is a 400 naming the parameter.
+    """
+
+    def filter(self, queryset, value):
+        if value in (None, ""):
+            return queryset
+        if not _fits_an_id(value):
+            return queryset.none()
+        names = models.Agency.objects.filter(pk=int(value)).values("name")
+        return queryset.filter(parent__in=names)
+
+
+def _fits_an_id(value):
+    """Whether ``value`` (a Decimal) is a whole number an id column can hold."""
+    return value == value.to_integral_value() and -(2**31) <= value < 2**31
+
+
 class AgencyFilter(LL2FilterSet):
-    """The agency filters LL2 lists that our catalogue has the fields for.
+    """LL2's agency filters.
 
     ``spacecraft``: true keeps the agencies with at least one spacecraft
     configuration (their ``spacecraft_list``), false the others.
@@ -170,6 +212,7 @@ class AgencyFilter(LL2FilterSet):
     country_code = CountryCodesFilter()
     # DRF's boolean: true/false/1/0, anything else ignored (not Django's "2"/"3").
     spacecraft = django_filters.rest_framework.BooleanFilter(method="filter_spacecraft")
+    parent__id = ParentIdFilter()
 
     class Meta:
         model = models.Agency
@@ -179,8 +222,9 @@ class AgencyFilter(LL2FilterSet):
             "abbrev": ["exact", "contains"],
             "description": ["exact", "contains"],
             "featured": ["exact"],
-            "founding_year": ["exact", "gt", "gte", "lt", "lte"],
+            "founding_year": COMPARISONS,
             "type__id": ["exact"],
+            **dict.fromkeys(AGENCY_FILTERED_STATS, COMPARISONS),
         }
 
     def filter_spacecraft(self, queryset, name, value):

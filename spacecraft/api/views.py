@@ -317,9 +317,8 @@ class AgencyViewSet(LL2ViewSet):
     filter_example = "abbrev=NASA"
     search_fields = ["name", "abbrev"]
     search_example = "SpaceX"
-    # LL2's, less the launch statistics we do not keep (its example orders by one).
-    ordering_fields = ["id", "name", "featured"]
-    ordering_example = "-featured"
+    ordering_fields = ["id", "name", "featured", *filters.AGENCY_FILTERED_STATS]
+    ordering_example = "-total_launch_count"
 
 
 class SpacecraftConfigFamilyViewSet(LL2ViewSet):

@@ -417,6 +417,10 @@ class Collector:
         where = f"record {index}"
         if isinstance(record, dict) and "launch" in record and "spacecraft_config" not in record:
             return self.add("flight", record, where)  # a /spacecraft_flights/ record
+        # issue 16: an /agencies/ record (list, normal or detailed) has an abbrev,
+        # which neither a spacecraft nor a flight has.
+        if isinstance(record, dict) and "abbrev" in record and "spacecraft_config" not in record:
+            return self.add("agency", record, where)
         return self.add("spacecraft", record, where)
 
     def add(self, kind_name, data, where):

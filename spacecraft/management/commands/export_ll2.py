@@ -4,12 +4,14 @@ Each page is exactly what our API answers for
 ``/2.3.0/spacecraft/?limit=L&mode=detailed&offset=O`` (with each spacecraft's
 flights) and, when there are flights,
 ``/2.3.0/spacecraft_flights/?limit=L&mode=detailed&offset=O`` (which alone
-carry a detailed flight's crews and docking events): the same queryset
+carry a detailed flight's crews and docking events) and, when there are
+agencies, ``/2.3.0/agencies/?limit=L&mode=detailed&offset=O`` (which alone
+carry an agency's launch and landing statistics): the same queryset
 (``selectors``), serializer, pagination and JSON renderer, with links built
 for ``--base-url``. ``import_ll2 DIR/*.json`` (or ``--from`` a server that
 serves them) loads the pages back, so an empty database importing an export
-serves the same /2.3.0/spacecraft/ and /2.3.0/spacecraft_flights/ output as
-the database that exported it.
+serves the same /2.3.0/spacecraft/, /2.3.0/spacecraft_flights/ and
+/2.3.0/agencies/ output as the database that exported it.
 """
 
 import os
@@ -26,11 +28,12 @@ from rest_framework.request import Request
 
 from spacecraft.api import views
 from spacecraft.api.pagination import LL2Pagination
-from spacecraft.models import SpacecraftFlight
+from spacecraft.models import Agency, SpacecraftFlight
 
 PAGE_FILE = "spacecraft-detailed-{:04d}.json"
 FLIGHT_PAGE_FILE = "spacecraft_flights-detailed-{:04d}.json"
-PAGE_FILE_PATTERN = re.compile(r"spacecraft(_flights)?-detailed-\d{4,}\.json")
+AGENCY_PAGE_FILE = "agencies-detailed-{:04d}.json"
+PAGE_FILE_PATTERN = re.compile(r"(spacecraft|spacecraft_flights|agencies)-detailed-\d{4,}\.json")
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
@@ -61,6 +64,7 @@ class PageRequest(HttpRequest):
 ENDPOINTS = {
     "spacecraft": (PAGE_FILE, "spacecraft-list", views.SpacecraftViewSet),
     "flights": (FLIGHT_PAGE_FILE, "spacecraftflight-list", views.SpacecraftFlightViewSet),
+    "agencies": (AGENCY_PAGE_FILE, "agency-list", views.AgencyViewSet),
 }
 
 
@@ -110,7 +114,8 @@ class Command(BaseCommand):
     help = (
         "Write the whole spacecraft catalogue into DIR as LL2 2.3.0 pages in detailed mode "
         f"({PAGE_FILE.format(1)}, ...), exactly as /2.3.0/spacecraft/?mode=detailed serves "
-        "them. Load them elsewhere with: import_ll2 DIR/*.json"
+        f"them, with the flights' ({FLIGHT_PAGE_FILE.format(1)}, ...) and the agencies' "
+        f"({AGENCY_PAGE_FILE.format(1)}, ...). Load them elsewhere with: import_ll2 DIR/*.json"
     )
 
     def add_arguments(self, parser):
@@ -144,7 +149,7 @@ class Command(BaseCommand):
             raise CommandError(f"{target} is not a directory")
         written = []
         try:
-            count, flights, flight_pages = self._export(target, scheme, host, limit, written)
+            exported = self._export(target, scheme, host, limit, written)
         except OSError as error:
             raise CommandError(f"cannot write into {target}: {error.strerror}") from None
         stale = [
@@ -155,11 +160,12 @@ class Command(BaseCommand):
         for path in stale:
             path.unlink()
         if options["verbosity"] > 0:
-            pages = len(written) - flight_pages
+            (count, pages), *others = exported
+            parts = [f"{count} spacecraft in {pages} pages of up to {limit}"]
+            parts += [f"{records} {what} in {number} pages" for what, records, number in others]
+            listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if others else parts[0]
             self.stdout.write(
-                f"Wrote {count} spacecraft in {pages} pages of up to {limit}"
-                + (f" and {flights} flights in {flight_pages} pages" if flights else "")
-                + f" to {target}"
+                f"Wrote {listed} to {target}"
                 + (f" (removed {len(stale)} pages of an earlier export)" if stale else "")
                 + "."
             )
@@ -173,12 +179,19 @@ class Command(BaseCommand):
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             queryset = views.SpacecraftViewSet().queryset_for("detailed")
             count = self._pages(target, scheme, host, limit, queryset, "spacecraft", written)
-            if not SpacecraftFlight.objects.exists():
-                return count, 0, 0
-            before = len(written)
-            queryset = views.SpacecraftFlightViewSet().queryset_for("detailed")
-            flights = self._pages(target, scheme, host, limit, queryset, "flights", written)
-            return count, flights, len(written) - before
+            exported = [(count, len(written))]
+            # The other lists, when they have records: (what, records, pages).
+            for endpoint, model, what in (
+                ("flights", SpacecraftFlight, "flights"),
+                ("agencies", Agency, "agencies"),
+            ):
+                if not model.objects.exists():
+                    continue
+                before = len(written)
+                queryset = ENDPOINTS[endpoint][2]().queryset_for("detailed")
+                records = self._pages(target, scheme, host, limit, queryset, endpoint, written)
+                exported.append((what, records, len(written) - before))
+            return exported
 
     def _pages(self, target, scheme, host, limit, queryset, endpoint, written):
         """Write every page of ``endpoint``; the number of records."""
