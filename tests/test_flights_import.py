@@ -284,7 +284,14 @@ def test_a_flight_without_a_launch_refuses_the_file(db, tmp_path):
 
 @pytest.mark.parametrize(
     "value,reason",
-    [("5 days", "not an ISO 8601 duration"), ("P1Y", "durations with years"), (5, "expected")],
+    [
+        ("5 days", "not an ISO 8601 duration"),
+        ("P1Y", "durations with years"),
+        (5, "expected"),
+        # A flight's duration may be negative, once: two signs are not a duration.
+        ("--P1D", 'not an ISO 8601 duration: "--P1D"'),
+        ("-P1Y", 'durations with years or months are ambiguous: "P1Y"'),
+    ],
 )
 def test_a_bad_duration_refuses_the_file(db, tmp_path, value, reason):
     record = detailed_with_flights(0)
@@ -307,3 +314,110 @@ def test_a_flights_page_record_without_its_spacecraft_is_refused(db, tmp_path):
     record = flight(5, normal_record(2), 1)
     del record["spacecraft"]
     refused(tmp_path, page([record]), "record 0 (id 5): flight is missing 'spacecraft'")
+
+
+# --- a record's kind, from where it came ------------------------------------------------
+
+
+SPACECRAFT_MARKS = (
+    "description",
+    "fastest_turnaround",
+    "flights_count",
+    "image",
+    "name",
+    "spacecraft_config",
+    "status",
+    "time_docked",
+    "time_in_space",
+)
+
+
+def test_the_imported_endpoints_are_read_from_ll2s_document():
+    from spacecraft.ingest.sources import ENDPOINTS, MARKS
+
+    assert {name: (e.path, e.kind, e.forms) for name, e in ENDPOINTS.items()} == {
+        "spacecraft": (
+            "/2.3.0/spacecraft/",
+            "spacecraft",
+            {"normal": "SpacecraftNormal", "detailed": "SpacecraftEndpointDetailed"},
+        ),
+        "spacecraft_flights": (
+            "/2.3.0/spacecraft_flights/",
+            "flight",
+            {"normal": "SpacecraftFlightNormal", "detailed": "SpacecraftFlightDetailed"},
+        ),
+    }
+    # What tells a file's record apart: keys one endpoint's form requires
+    # and no form of the other declares.
+    assert MARKS == {
+        "spacecraft": {
+            "normal": set(SPACECRAFT_MARKS),
+            "detailed": {*SPACECRAFT_MARKS, "flights"},
+        },
+        "spacecraft_flights": {
+            "normal": {"duration", "landing", "launch", "spacecraft", "turn_around_time"},
+            "detailed": {
+                "docking_events",
+                "duration",
+                "landing",
+                "landing_crew",
+                "launch",
+                "launch_crew",
+                "onboard_crew",
+                "spacecraft",
+                "turn_around_time",
+            },
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/2.3.0/spacecraft/", "spacecraft"),
+        ("/2.3.0/spacecraft", "spacecraft"),
+        ("/2.3.0/spacecraft_flights/", "spacecraft_flights"),
+        ("/ll2/2.3.0/spacecraft_flights/", "spacecraft_flights"),
+        ("/2.3.0/agencies/", None),
+        ("/2.3.0/spacecraft/5/", None),
+        ("/", None),
+    ],
+)
+def test_a_sync_knows_its_records_kind_from_the_url_path(path, name):
+    from spacecraft.ingest.sources import endpoint_of_url
+
+    found = endpoint_of_url(path)
+    assert (found.name if found else None) == name
+
+
+def test_a_file_record_with_keys_of_both_endpoints_is_refused(db, tmp_path):
+    record = flight(5, normal_record(2), 1)
+    record["spacecraft_config"] = normal_record(2)["spacecraft_config"]
+    refused(
+        tmp_path,
+        page([record]),
+        "record 0 (id 5): has keys of spacecraft (spacecraft_config) and of flights "
+        "(duration, landing, launch, spacecraft, turn_around_time): a record comes from "
+        "one of /2.3.0/spacecraft/, /2.3.0/spacecraft_flights/",
+    )
+
+
+def test_a_file_record_with_keys_of_neither_endpoint_is_refused(db, tmp_path):
+    refused(
+        tmp_path,
+        page([{"id": 7, "url": f"{BASE}/spacecraft/7/", "response_mode": "normal"}]),
+        "record 0 (id 7): not a record of /2.3.0/spacecraft/, /2.3.0/spacecraft_flights/: "
+        "it has none of the keys LL2 declares for one of them only (spacecraft: description, ",
+        "; flights: duration, landing, launch, spacecraft, turn_around_time)",
+    )
+
+
+def test_a_record_s_response_mode_picks_the_form_whose_keys_tell(db, tmp_path):
+    # ``launch_crew`` is only the detailed flight form's: a normal flight
+    # record carrying just that (and spacecraft keys) is a spacecraft.
+    record = normal_record(2)
+    record["launch_crew"] = []
+    run(write_json(tmp_path / "ok.json", page([record])))
+    assert models.Spacecraft.objects.filter(pk=record["id"]).exists()
+    record["response_mode"] = "detailed"
+    refused(tmp_path, page([record]), "record 0 (id ", "has keys of spacecraft (")
