@@ -421,3 +421,28 @@ def test_a_record_s_response_mode_picks_the_form_whose_keys_tell(db, tmp_path):
     assert models.Spacecraft.objects.filter(pk=record["id"]).exists()
     record["response_mode"] = "detailed"
     refused(tmp_path, page([record]), "record 0 (id ", "has keys of spacecraft (")
+
+
+def test_the_progress_bar_names_what_the_files_held(db, tmp_path):
+    import io
+    import re
+
+    from django.core.management import call_command
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    spacecraft = write_json(
+        tmp_path / "spacecraft.json", page([normal_record(0), normal_record(1)])
+    )
+    flights = write_json(tmp_path / "flights.json", page([flight(5, normal_record(2), 1)]))
+    terminal = Terminal()
+    call_command("import_ll2", str(spacecraft), str(flights), stdout=terminal)
+    shown = terminal.getvalue()
+    assert re.search(r"\r 50%\|#+ +\| 1/2 \[[^\]]*, 2 spacecraft · [\d,]+/s\]", shown), shown
+    assert re.search(r"\r100%\|#+\| 2/2 \[[^\]]*, 2 spacecraft, 1 flight · [\d,]+/s\]", shown), (
+        shown
+    )
+    # The flight's own spacecraft is an object nested in it, not a record the files held.
+    assert "\nspacecraft: 3 created, 0 updated, 0 unchanged\n" in shown

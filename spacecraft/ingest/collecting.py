@@ -69,6 +69,7 @@ class Collector:
         self.applied = {name: {} for name in KINDS}  # kind -> {id: Applied}
         self.clock = 0  # counts writes; a row's ``changed`` is the count at its latest
         self.written = []  # rows written by the appearances being merged
+        self.read = {}  # kind -> records of the document (not the objects nested in them)
 
     def add_record(self, index, record, endpoint=None):
         """One record of a document, from ``endpoint`` (None: the record's keys say which)."""
@@ -76,6 +77,7 @@ class Collector:
         where = f"record {index}"
         if endpoint is None:
             endpoint = sources.endpoint_of_record(record, where)
+        self.read[endpoint.kind] = self.read.get(endpoint.kind, 0) + 1
         return self.add(endpoint.kind, record, where)
 
     def add(self, kind_name, data, where):

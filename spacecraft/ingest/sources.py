@@ -27,6 +27,7 @@ from spacecraft import ll2schema, shape
 from spacecraft import values as checks
 from spacecraft.ingest.errors import ImportFailure
 from spacecraft.ingest.kinds import KINDS, kind_name
+from spacecraft.ingest.words import plural_of
 
 # The list endpoints records are imported from, as LL2's paths name them (after the version).
 IMPORTED = ("spacecraft", "spacecraft_flights")
@@ -44,7 +45,7 @@ class Endpoint:
     @property
     def noun(self):
         """What its records are called in messages: the kind, in the plural."""
-        return self.kind if self.kind == "spacecraft" else f"{self.kind}s"
+        return plural_of(self.kind)
 
 
 def _ref(schema):

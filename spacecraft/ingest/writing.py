@@ -28,10 +28,6 @@ class Tally:
         self.updated += other.updated
         self.unchanged += other.unchanged
 
-    @property
-    def records(self):
-        return self.created + self.updated + self.unchanged
-
 
 def write(collector, tallies):
     """Upsert every collected row; ``tallies`` gets one count per (kind, id)."""
@@ -167,11 +163,12 @@ def catalogue_models():
 # --- entry points ---------------------------------------------------------------------
 
 
-def import_document(document, tallies=None, endpoint=None):
+def import_document(document, tallies=None, endpoint=None, read=None):
     """Import one parsed LL2 document in one transaction.
 
     ``endpoint``: where it came from (``sources.Endpoint``; None for a file).
-    Adds this document's counts to ``tallies`` ({kind: Tally}) only once the
+    Adds this document's counts to ``tallies`` ({kind: Tally}) and its
+    records to ``read`` ({kind: records}, if given) only once the
     transaction has committed, and returns ``tallies``. Raises
     ``ImportFailure`` (and changes nothing) if any part of it is invalid.
     """
@@ -194,6 +191,9 @@ def import_document(document, tallies=None, endpoint=None):
         raise ImportFailure(f"the database refused the data: {message}") from None
     for name, tally in staged.items():
         tallies.setdefault(name, Tally()).add(tally)
+    if read is not None:
+        for kind, records in collector.read.items():
+            read[kind] = read.get(kind, 0) + records
     return tallies
 
 
@@ -215,15 +215,15 @@ def refresh_statistics(tallies):
     return sql.analyze(catalogue_models())
 
 
-def import_text(text, tallies=None):
-    return import_document(load_document(text), tallies)
+def import_text(text, tallies=None, read=None):
+    return import_document(load_document(text), tallies, read=read)
 
 
-def import_path(path, tallies=None):
+def import_path(path, tallies=None, read=None):
     """Import one file (JSON or a saved browsable-API page) in one transaction."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as error:
         raise ImportFailure(f"cannot read: {error.strerror or error}") from None
-    return import_text(raw, tallies)
+    return import_text(raw, tallies, read)
