@@ -116,7 +116,7 @@ def _decode(text, start):
 
 
 def records_of(document):
-    """The spacecraft records of a page, a list, or a single object."""
+    """The records of a page, a list, or a single object (spacecraft or flights)."""
     if isinstance(document, dict) and "results" in document:
         records = document["results"]
         if not isinstance(records, list):
@@ -129,7 +129,7 @@ def records_of(document):
     if isinstance(document, dict) and "id" in document:
         return [document]
     raise ImportFailure(
-        "wrong shape: expected an LL2 page (with results), a list of spacecraft "
-        f"or one spacecraft, got {checks.json_type(document)}"
+        "wrong shape: expected an LL2 page (with results), a list of records "
+        f"or one record, got {checks.json_type(document)}"
         + (" without id or results" if isinstance(document, dict) else "")
     )

@@ -134,6 +134,7 @@ def paths():
     return ", ".join(endpoint.path for endpoint in ENDPOINTS.values())
 
 
+@functools.lru_cache(maxsize=16)  # a file's modes are few; a hostile one's need no memory
 def _marks_for(mode):
     """[(endpoint, the keys that tell its records)] for a record's ``response_mode``.
 
