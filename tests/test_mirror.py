@@ -480,6 +480,20 @@ def test_a_url_of_no_endpoint_the_mirror_reads_is_refused_before_any_call(db, fa
     assert fake.hits == [] and not MirrorCheckpoint.objects.exists()
 
 
+def test_ctrl_c_stops_the_sync_with_what_it_stored(db, fake):
+    def interrupted(seconds):
+        raise KeyboardInterrupt
+
+    with pytest.raises(CommandError) as stopped:
+        sync(fake.url, calls_per_hour=1, window=60, sleep=interrupted)
+    assert str(stopped.value).startswith(
+        "interrupted.\nEverything stored before stays: 1 page, 5 spacecraft of this sync "
+        "(1 page in this run).\nTo continue from this page, run: "
+    )
+    assert len(fake.hits) == 1 and fake.connections == 1
+    assert MirrorCheckpoint.objects.get().pages == 1
+
+
 def test_an_answer_that_is_not_a_page_stops(db, fake):
     fake.fail("status", status=200, offset=5)
     with pytest.raises(CommandError) as stopped:
