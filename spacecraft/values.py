@@ -20,6 +20,10 @@ class Invalid(ValueError):
     pass
 
 
+class NegativeDuration(Invalid):
+    """A duration below zero: refused by ``parse_duration``, by name, not by its message."""
+
+
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # Durations are stored as 64-bit microseconds on SQLite; this bound is far
 # beyond any real flight and keeps every database able to store the value.
@@ -123,7 +127,7 @@ def parse_duration(value):
     if not isinstance(parsed, datetime.timedelta):
         raise Invalid(f"durations with years or months are ambiguous: {short(value)}")
     if parsed < ZERO_DURATION:
-        raise Invalid(f"durations are never negative: {short(value)}")
+        raise NegativeDuration(f"durations are never negative: {short(value)}")
     if parsed > MAX_DURATION:
         raise Invalid(f"duration out of range: {short(value)}")
     return parsed
@@ -139,10 +143,8 @@ def parse_signed_duration(value):
     if isinstance(value, str) and value.startswith("-"):
         try:
             return -parse_duration(value[1:])
-        except Invalid as error:
-            if "never negative" in str(error):
-                raise Invalid(f"not an ISO 8601 duration: {short(value)}") from None
-            raise
+        except NegativeDuration:  # "--P1D": two signs
+            raise Invalid(f"not an ISO 8601 duration: {short(value)}") from None
     return parse_duration(value)
 
 

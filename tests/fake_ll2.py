@@ -427,6 +427,7 @@ class FakeLL2:
         self.next_host = None  # set to send ``next`` links to another host name
         self.faults = []
         self.hits = []
+        self.connections = 0  # TCP connections accepted
         self._lock = threading.Lock()
         self._served = None
 
@@ -511,6 +512,13 @@ class FakeLL2:
 
 class _Handler(BaseHTTPRequestHandler):
     server_fake = None
+    # Keep-alive, as LL2's server: a client may send every call over one connection.
+    protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        with self.server_fake._lock:
+            self.server_fake.connections += 1
 
     def log_message(self, format, *args):  # keep the test output clean
         pass
@@ -573,6 +581,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         if length:
             self.send_header("Content-Length", str(len(body)))
+        if cut is not None or not length:
+            # The body ends where the connection does: a truncated or unsized answer.
+            self.close_connection = True
+            self.send_header("Connection", "close")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()

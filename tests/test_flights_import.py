@@ -284,7 +284,14 @@ def test_a_flight_without_a_launch_refuses_the_file(db, tmp_path):
 
 @pytest.mark.parametrize(
     "value,reason",
-    [("5 days", "not an ISO 8601 duration"), ("P1Y", "durations with years"), (5, "expected")],
+    [
+        ("5 days", "not an ISO 8601 duration"),
+        ("P1Y", "durations with years"),
+        (5, "expected"),
+        # A flight's duration may be negative, once: two signs are not a duration.
+        ("--P1D", 'not an ISO 8601 duration: "--P1D"'),
+        ("-P1Y", 'durations with years or months are ambiguous: "P1Y"'),
+    ],
 )
 def test_a_bad_duration_refuses_the_file(db, tmp_path, value, reason):
     record = detailed_with_flights(0)
@@ -307,3 +314,150 @@ def test_a_flights_page_record_without_its_spacecraft_is_refused(db, tmp_path):
     record = flight(5, normal_record(2), 1)
     del record["spacecraft"]
     refused(tmp_path, page([record]), "record 0 (id 5): flight is missing 'spacecraft'")
+
+
+# --- a record's kind, from where it came ------------------------------------------------
+
+
+SPACECRAFT_MARKS = (
+    "fastest_turnaround",
+    "flights_count",
+    "spacecraft_config",
+    "status",
+    "time_docked",
+    "time_in_space",
+)
+AGENCY_MARKS = ("country", "logo", "parent", "social_logo", "type")
+
+
+def test_the_imported_endpoints_are_read_from_ll2s_document():
+    from spacecraft.ingest.sources import ENDPOINTS, MARKS
+
+    assert {name: (e.path, e.kind, e.forms) for name, e in ENDPOINTS.items()} == {
+        "spacecraft": (
+            "/2.3.0/spacecraft/",
+            "spacecraft",
+            {"normal": "SpacecraftNormal", "detailed": "SpacecraftEndpointDetailed"},
+        ),
+        "spacecraft_flights": (
+            "/2.3.0/spacecraft_flights/",
+            "flight",
+            {"normal": "SpacecraftFlightNormal", "detailed": "SpacecraftFlightDetailed"},
+        ),
+        "agencies": (
+            "/2.3.0/agencies/",
+            "agency",
+            {"list": "AgencyMini", "normal": "AgencyNormal", "detailed": "AgencyEndpointDetailed"},
+        ),
+    }
+    # What tells a file's record apart: keys one endpoint's form requires and no form of
+    # another declares (an agency has a name, an image, a description and spacecraft too).
+    assert MARKS == {
+        "spacecraft": {
+            "normal": set(SPACECRAFT_MARKS),
+            "detailed": {*SPACECRAFT_MARKS, "flights"},
+        },
+        "spacecraft_flights": {
+            "normal": {"duration", "landing", "launch", "turn_around_time"},
+            "detailed": {
+                "docking_events",
+                "duration",
+                "landing",
+                "landing_crew",
+                "launch",
+                "launch_crew",
+                "onboard_crew",
+                "turn_around_time",
+            },
+        },
+        "agencies": {
+            "list": {"type"},
+            "normal": set(AGENCY_MARKS),
+            "detailed": {
+                *AGENCY_MARKS,
+                "launcher_list",
+                "social_media_links",
+                "spacecraft_list",
+            },
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/2.3.0/spacecraft/", "spacecraft"),
+        ("/2.3.0/spacecraft", "spacecraft"),
+        ("/2.3.0/spacecraft_flights/", "spacecraft_flights"),
+        ("/ll2/2.3.0/spacecraft_flights/", "spacecraft_flights"),
+        ("/2.3.0/agencies/", "agencies"),
+        ("/2.3.0/spacecraft/5/", None),
+        ("/2.3.0/spacecraft_configurations/", None),
+        ("/", None),
+    ],
+)
+def test_a_sync_knows_its_records_kind_from_the_url_path(path, name):
+    from spacecraft.ingest.sources import endpoint_of_url
+
+    found = endpoint_of_url(path)
+    assert (found.name if found else None) == name
+
+
+def test_a_file_record_with_keys_of_both_endpoints_is_refused(db, tmp_path):
+    record = flight(5, normal_record(2), 1)
+    record["spacecraft_config"] = normal_record(2)["spacecraft_config"]
+    refused(
+        tmp_path,
+        page([record]),
+        # (an agency record declares "spacecraft" too, so it tells no flight apart)
+        "record 0 (id 5): has keys of spacecraft (spacecraft_config) and of flights "
+        "(duration, landing, launch, turn_around_time): a record comes from "
+        "one of /2.3.0/spacecraft/, /2.3.0/spacecraft_flights/, /2.3.0/agencies/",
+    )
+
+
+def test_a_file_record_with_keys_of_neither_endpoint_is_refused(db, tmp_path):
+    refused(
+        tmp_path,
+        page([{"id": 7, "url": f"{BASE}/spacecraft/7/", "response_mode": "normal"}]),
+        "record 0 (id 7): not a record of /2.3.0/spacecraft/, /2.3.0/spacecraft_flights/, "
+        "/2.3.0/agencies/: it has none of the keys LL2 declares for one of them only "
+        "(spacecraft: fastest_turnaround, ",
+        "; flights: duration, landing, launch, turn_around_time; agencies: country, logo, ",
+    )
+
+
+def test_a_record_s_response_mode_picks_the_form_whose_keys_tell(db, tmp_path):
+    # ``launch_crew`` is only the detailed flight form's: a normal flight
+    # record carrying just that (and spacecraft keys) is a spacecraft.
+    record = normal_record(2)
+    record["launch_crew"] = []
+    run(write_json(tmp_path / "ok.json", page([record])))
+    assert models.Spacecraft.objects.filter(pk=record["id"]).exists()
+    record["response_mode"] = "detailed"
+    refused(tmp_path, page([record]), "record 0 (id ", "has keys of spacecraft (")
+
+
+def test_the_progress_bar_names_what_the_files_held(db, tmp_path):
+    import io
+    import re
+
+    from django.core.management import call_command
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    spacecraft = write_json(
+        tmp_path / "spacecraft.json", page([normal_record(0), normal_record(1)])
+    )
+    flights = write_json(tmp_path / "flights.json", page([flight(5, normal_record(2), 1)]))
+    terminal = Terminal()
+    call_command("import_ll2", str(spacecraft), str(flights), stdout=terminal)
+    shown = terminal.getvalue()
+    assert re.search(r"\r 50%\|#+ +\| 1/2 \[[^\]]*, 2 spacecraft · [\d,]+/s\]", shown), shown
+    assert re.search(r"\r100%\|#+\| 2/2 \[[^\]]*, 2 spacecraft, 1 flight · [\d,]+/s\]", shown), (
+        shown
+    )
+    # The flight's own spacecraft is an object nested in it, not a record the files held.
+    assert "\nspacecraft: 3 created, 0 updated, 0 unchanged\n" in shown

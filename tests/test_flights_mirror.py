@@ -126,7 +126,7 @@ def test_a_detailed_spacecraft_sync_stores_the_flights(with_flights, replay):
     with replay:
         output = sync(f"http://{host}{spacecraft_start}")
 
-    assert "Finished: 3 pages, 20 records stored in 3 calls" in output
+    assert "Finished: 3 pages, 20 spacecraft stored in 3 calls" in output
     assert "flight: 18 created" in output
     assert "launch: 3 created" in output
     after = answers(host)
@@ -140,7 +140,7 @@ def test_a_detailed_spacecraft_sync_stores_the_flights(with_flights, replay):
 
     with replay:
         output = sync(f"http://{host}{flights_start}")
-    assert "Finished: 3 pages, 18 records stored in 3 calls" in output
+    assert "Finished: 3 pages, 18 flights stored in 3 calls" in output
     assert "flight: 0 created, 18 updated, 0 unchanged" in output
     assert answers(host) == before
     assert dict(models.SpacecraftFlight.objects.values_list("id", "launch_crew")) == flight_crews
@@ -154,7 +154,7 @@ def test_a_flights_sync_alone_stores_flights_and_their_spacecraft(with_flights, 
     with replay:
         output = sync(f"http://{replay.host}/2.3.0/spacecraft_flights/")
 
-    assert "Finished: 1 pages, 18 records stored in 1 calls" in output
+    assert "Finished: 1 page, 18 flights stored in 1 call (0 retries)" in output
     assert "flight: 18 created" in output
     assert "spacecraft: 0 created, 0 updated, 9 unchanged" in output
     assert answers(replay.host) == before

@@ -736,11 +736,11 @@ def test_command_line_exit_codes_and_messages(cli_database, tmp_path):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE is PostgreSQL's")
 def test_a_large_import_refreshes_the_planner_statistics_once(db, tmp_path, monkeypatch):
-    from spacecraft.ingest import importer
+    from spacecraft.ingest import writing
 
     from .fake_ll2 import detailed_records
 
-    monkeypatch.setattr(importer, "ANALYZE_AFTER", 10)
+    monkeypatch.setattr(writing, "ANALYZE_AFTER", 10)
     path = tmp_path / "page.json"
     path.write_text(json.dumps(detailed_records(12)), encoding="utf-8")
 

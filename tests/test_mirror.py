@@ -18,6 +18,7 @@ from django.core.management.base import CommandError, OutputWrapper
 
 from spacecraft.ingest import mirror
 from spacecraft.ingest.importer import WRITE_ORDER
+from spacecraft.management.commands.import_ll2 import mirror_from
 from spacecraft.models import MirrorCheckpoint, Spacecraft
 
 from . import servers
@@ -52,7 +53,7 @@ def sync(url, resume=False, out=None, **settings):
     """Runs a sync the way ``import_ll2 --from`` does, with test-sized delays."""
     out = out if out is not None else io.StringIO()
     options = {"from_url": url, "resume": resume, "paths": [], "verbosity": 1}
-    mirror.handle(options, OutputWrapper(out), settings=mirror.Settings(**{**FAST, **settings}))
+    mirror_from(options, OutputWrapper(out), settings=mirror.Settings(**{**FAST, **settings}))
     return out.getvalue()
 
 
@@ -97,11 +98,28 @@ def test_follows_next_links_when_the_server_caps_the_page_size(db, api, fake):
     assert checkpoint.next_url is None and checkpoint.finished_at is not None
     # Not a terminal: one plain line per page, then a summary.
     assert output.count("\n") == 1 + 5 + 1 + len(WRITE_ORDER)
-    assert f"page 1: stored 5 records from {fake.url}?limit=100&mode=detailed" in output
-    assert "page 5: stored 3 records" in output and "(23 of 23 records so far; no pacing)" in output
-    assert "Finished: 5 pages, 23 records stored in 5 calls (0 retries)" in output
+    assert f"page 1: stored 5 spacecraft from {fake.url}?limit=100&mode=detailed" in output
+    assert (
+        "page 5: stored 3 spacecraft" in output
+        and "(23 of 23 spacecraft so far; no pacing)" in output
+    )
+    assert "Finished: 5 pages, 23 spacecraft stored in 5 calls (0 retries)" in output
     assert "spacecraft: 23 created, 0 updated, 0 unchanged" in output
     assert "\r" not in output
+
+
+def test_a_whole_sync_uses_one_connection(db, fake):
+    sync(fake.url)
+    assert len(fake.hits) == 5
+    assert fake.connections == 1  # five pages, one client, one kept-alive connection
+
+
+def test_a_connection_the_server_closed_is_replaced_once(db, fake):
+    fake.fail("truncated", offset=5)
+    output = sync(fake.url)
+    assert "a truncated answer" in output
+    assert len(fake.hits) == 6
+    assert fake.connections == 2  # the truncated answer ended the first one
 
 
 def test_a_second_sync_changes_nothing(db, fake):
@@ -161,7 +179,7 @@ def test_mirrors_our_own_server(transactional_db, live_server):
 
     output = sync(f"{live_server.url}/2.3.0/spacecraft/?limit=8")
 
-    assert "Finished: 3 pages, 20 records stored in 3 calls" in output
+    assert "Finished: 3 pages, 20 spacecraft stored in 3 calls" in output
     assert "spacecraft: 0 created, 0 updated, 20 unchanged" in output
     assert {r.id: r.name for r in Spacecraft.objects.all()} == before
 
@@ -348,7 +366,7 @@ def test_a_page_that_keeps_failing_stops_then_resume_continues(db, api, fake):
     message = str(stopped.value)
     assert f"giving up on {failing} after 3 attempts" in message
     assert "the last one got HTTP 502 Bad Gateway (an HTML error page)" in message
-    assert "Everything stored before stays: 2 pages, 10 records" in message
+    assert "Everything stored before stays: 2 pages, 10 spacecraft" in message
     assert f"run: python manage.py import_ll2 --from {fake.url} --resume" in message
     assert Spacecraft.objects.count() == 10
     assert MirrorCheckpoint.objects.get().next_url == failing
@@ -358,8 +376,8 @@ def test_a_page_that_keeps_failing_stops_then_resume_continues(db, api, fake):
     output = command("--from", fake.url, "--resume", "--calls-per-hour", "0")
 
     assert offsets(fake.hits) == [10, 15, 20]  # the stored pages are not fetched again
-    assert f"Resuming at page 3 (2 pages, 10 records already stored): {failing}" in output
-    assert "Finished: 3 pages, 13 records stored (5 pages, 23 records in all)" in output
+    assert f"Resuming at page 3 (2 pages, 10 spacecraft already stored): {failing}" in output
+    assert "Finished: 3 pages, 13 spacecraft stored (5 pages, 23 spacecraft in all)" in output
     assert_stored_exactly(api, RECORDS)
 
 
@@ -371,7 +389,7 @@ def test_resume_after_a_finished_sync_makes_no_call(db, fake):
 
     assert fake.hits == []
     assert "Nothing to resume: the sync of" in output
-    assert "(5 pages, 23 records). Run without --resume to sync again." in output
+    assert "(5 pages, 23 spacecraft). Run without --resume to sync again." in output
 
 
 def test_resume_without_an_earlier_sync_starts_at_the_first_page(db, fake):
@@ -389,7 +407,7 @@ def test_a_new_sync_restarts_an_unfinished_one_and_says_so(db, fake):
     output = sync(fake.url)
 
     assert (
-        "Starting again at the first page (an unfinished sync of this URL had stored 1 pages"
+        "Starting again at the first page (an unfinished sync of this URL had stored 1 page;"
         in (output)
     )
     assert MirrorCheckpoint.objects.get().pages == 5
@@ -427,6 +445,53 @@ def test_a_page_the_importer_refuses_is_not_stored_and_earlier_pages_stay(db):
     assert offsets(server.hits) == [0, 5, 10]  # not worth retrying
 
 
+def test_a_page_s_records_are_of_the_endpoint_s_kind_whatever_their_keys(db, tmp_path):
+    # A record with a flight's keys only: a file would take it for a flight.
+    stray = {"id": 99, "launch": {"id": "x"}, "duration": "P1D", "turn_around_time": None}
+    path = tmp_path / "stray.json"
+    path.write_text(json.dumps([stray]), encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_ll2", str(path), stdout=io.StringIO(), stderr=(err := io.StringIO()))
+    assert "record 0 (id 99): flight is missing 'spacecraft'" in err.getvalue()
+
+    # From /2.3.0/spacecraft/ it is a spacecraft, and refused as one.
+    with FakeLL2([*RECORDS[:5], stray], max_limit=5) as server:
+        with pytest.raises(CommandError) as stopped:
+            sync(server.url)
+    message = str(stopped.value)
+    assert f"{server.url}?limit=5&mode=detailed&offset=5: record 0 (id 99): spacecraft is " in (
+        message
+    )
+    assert "missing 'name', 'image', 'time_in_space', 'time_docked', 'flights_count'" in message
+    assert Spacecraft.objects.count() == 5
+
+
+@pytest.mark.parametrize("path", ["/2.3.0/spacecraft/7/", "/", "/2.3.0/spacecraft_configurations/"])
+def test_a_url_of_no_endpoint_the_mirror_reads_is_refused_before_any_call(db, fake, path):
+    url = f"http://127.0.0.1:{fake.port}{path}"
+    with pytest.raises(CommandError) as refused:
+        command("--from", url)
+    assert str(refused.value) == (
+        f"{url}: not a list endpoint this mirror reads "
+        "(it reads /2.3.0/spacecraft/, /2.3.0/spacecraft_flights/, /2.3.0/agencies/)"
+    )
+    assert fake.hits == [] and not MirrorCheckpoint.objects.exists()
+
+
+def test_ctrl_c_stops_the_sync_with_what_it_stored(db, fake):
+    def interrupted(seconds):
+        raise KeyboardInterrupt
+
+    with pytest.raises(CommandError) as stopped:
+        sync(fake.url, calls_per_hour=1, window=60, sleep=interrupted)
+    assert str(stopped.value).startswith(
+        "interrupted.\nEverything stored before stays: 1 page, 5 spacecraft of this sync "
+        "(1 page in this run).\nTo continue from this page, run: "
+    )
+    assert len(fake.hits) == 1 and fake.connections == 1
+    assert MirrorCheckpoint.objects.get().pages == 1
+
+
 def test_an_answer_that_is_not_a_page_stops(db, fake):
     fake.fail("status", status=200, offset=5)
     with pytest.raises(CommandError) as stopped:
@@ -462,7 +527,7 @@ def test_a_failing_sync_exits_with_a_message_and_no_traceback(tmp_path, fake):
     assert "Traceback" not in run.stderr
     assert run.stderr.startswith(f"CommandError: giving up on {fake.url}?limit=5")
     assert "--resume" in run.stderr
-    assert "page 1: stored 5 records" in run.stdout
+    assert "page 1: stored 5 spacecraft" in run.stdout
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -477,11 +542,11 @@ def test_a_terminal_gets_a_live_status_line(db):
     screen = terminal.getvalue()
     # tqdm's bar, redrawn in place: records stored of the count, the budget, what it does.
     bar = re.compile(
-        r"\r 50%\|#+ +\| 5/10 \[.*page 1 stored · 0 of 1 calls left this 0\.50s · next call in 0\."
+        r"\r 50%\|#+ +\| 5/10 \[.*page 1 stored · 0 of 1 call left this 0\.50s · next call in 0\."
     )
     assert bar.search(screen), screen
     assert "page 1: stored" not in screen  # the status line replaces per-page lines
-    assert "Waiting 0." in screen and "Finished: 2 pages, 10 records stored" in screen
+    assert "Waiting 0." in screen and "Finished: 2 pages, 10 spacecraft stored" in screen
     assert "\nspacecraft: 10 created, 0 updated, 0 unchanged\n" in screen
     assert screen.endswith(f"{WRITE_ORDER[-1]}: 0 created, 0 updated, 0 unchanged\n")
 
