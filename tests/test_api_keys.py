@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from spacecraft import rates
 from spacecraft.api import throttling
 from spacecraft.models import APIKey
 from spacecraft.serving import cache as response_cache
@@ -85,6 +86,17 @@ def test_a_key_rate_must_be_a_rate(db):
         "rate": ["'lots' is not '<requests>/<second|minute|hour|day>', e.g. '15/hour'."]
     }
     assert not APIKey.objects.exists()
+
+
+def test_rate_settings_are_checked_by_the_same_rule():
+    assert rates.setting("API_THROTTLE_KEY", " 1000/hour ") == "1000/hour"
+    assert rates.setting("API_THROTTLE_KEY", "") is None
+    assert rates.parse("100/h") == (100, 3600) and rates.parse("3/minute") == (3, 60)
+    with pytest.raises(ValueError) as error:
+        rates.setting("API_THROTTLE_KEY", "0/hour")
+    assert str(error.value) == (
+        "API_THROTTLE_KEY='0/hour' is not '<requests>/<second|minute|hour|day>', e.g. '15/hour'."
+    )
 
 
 def test_saving_a_key_does_not_empty_the_response_cache(seeded, api, response_cache):
@@ -193,6 +205,14 @@ def test_api_throttle_behind_a_proxy_names_the_forwarded_client(db, api, setting
         THROTTLE, {"format": "json"}, REMOTE_ADDR=ADDRESS, HTTP_X_FORWARDED_FOR="203.0.113.9"
     )
     assert response.json()["ident"] == ADDRESS
+
+
+def test_api_throttle_answers_head_and_refuses_other_methods(db, api):
+    assert api.head(THROTTLE, REMOTE_ADDR=ADDRESS).status_code == 200
+    response = api.post(f"{THROTTLE}?format=json", REMOTE_ADDR=ADDRESS)
+    assert response.status_code == 405
+    assert response.json() == {"detail": 'Method "POST" not allowed.'}
+    assert response["Allow"] == "GET"
 
 
 def test_api_throttle_in_the_browsable_api(db, api):

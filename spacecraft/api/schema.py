@@ -172,6 +172,16 @@ def _bad_request(with_filters):
     )
 
 
+def _method_and_format_errors():
+    return {
+        405: _error("A method other than GET or HEAD."),
+        406: _error(
+            "The `Accept` header names no format this server writes (JSON, or the browsable "
+            "API's HTML)."
+        ),
+    }
+
+
 def _error(description, serializer=ErrorSerializer):
     return OpenApiResponse(response=serializer, description=description)
 
@@ -242,11 +252,13 @@ class LL2AutoSchema(AutoSchema):
 
     def get_response_serializers(self):
         view = self.view
-        if isinstance(view, APIThrottleView):
+        if isinstance(view, APIThrottleView):  # always allowed: no 429
             return {
                 200: view.serializer_class,
+                400: _bad_request(with_filters=False),
                 401: _error(UNAUTHORIZED),
-                405: _error("A method other than GET or HEAD."),
+                404: _error("An unknown `format`."),
+                **_method_and_format_errors(),
             }
         if not hasattr(view, "representations"):
             return super().get_response_serializers()
@@ -256,11 +268,7 @@ class LL2AutoSchema(AutoSchema):
         responses[404] = _error(
             "No such record (or it does not pass the filters), or an unknown `format`."
         )
-        responses[405] = _error("A method other than GET or HEAD.")
-        responses[406] = _error(
-            "The `Accept` header names no format this server writes (JSON, or the browsable "
-            "API's HTML)."
-        )
+        responses.update(_method_and_format_errors())
         responses[429] = _error("Too many calls: wait `Retry-After` seconds.")
         return responses
 

@@ -105,7 +105,8 @@ def caller_of(request):
             counter=f"key:{api_key.pk}",
             rate=api_key.rate or getattr(settings, "API_THROTTLE_KEY", None),
         )
-    address = BaseThrottle().get_ident(request)
+    # (No REMOTE_ADDR happens only in-process, without a server: "".)
+    address = BaseThrottle().get_ident(request) or ""
     return Caller(
         ident=address,
         counter=f"address:{address}",

@@ -359,7 +359,8 @@ class APIThrottleView(APIView):
     is 2147483647 and `limit_frequency_secs` 0.
     """
 
-    http_method_names = ["get", "head"]
+    http_method_names = LL2ViewSet.http_method_names
+    allowed_methods = ["GET"]  # advertised in Allow, as every endpoint's
     throttle_classes = []  # always allowed, and counts nothing
     serializer_class = throttling.APIThrottleSerializer
 

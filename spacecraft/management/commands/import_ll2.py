@@ -138,8 +138,9 @@ def read_words(read):
 
 class Command(BaseCommand):
     help = (
-        "Import LL2 2.3.0 spacecraft and flights data (a page, a list or one object; normal "
-        "or detailed; JSON or a saved browsable-API page). Upserts by LL2 id; each file "
+        "Import LL2 2.3.0 data from /spacecraft/, /spacecraft_flights/ or /agencies/ (a page, "
+        "a list or one object; any mode; JSON or a saved browsable-API page). Upserts by LL2 "
+        "id, keeping stored values for keys a record leaves out; each file "
         "is one transaction: a bad file changes nothing and makes the command fail."
     )
 
