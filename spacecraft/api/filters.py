@@ -254,6 +254,19 @@ class StableOrderingFilter(OrderingFilter):
     database.
     """
 
+    def get_schema_operation_parameters(self, view):
+        """LL2's ``ordering`` parameter, its description naming the fields it takes."""
+        parameters = super().get_schema_operation_parameters(view)
+        fields = sorted(getattr(view, "ordering_fields", None) or ())
+        if fields:
+            named = ", ".join(f"`{name}`" for name in fields)
+            for parameter in parameters:
+                parameter["description"] = (
+                    f"{self.ordering_description} One or more of {named}, comma-separated; "
+                    "`-` before a field for descending. Other fields are ignored."
+                )
+        return parameters
+
     def filter_queryset(self, request, queryset, view):
         ordering = list(self.get_ordering(request, queryset, view) or [])
         if not any(field.lstrip("-") in ("id", "pk") for field in ordering):

@@ -256,8 +256,21 @@ class SpacecraftFlightViewSet(LL2ViewSet):
     endpoint = "spacecraft_flights"
     filterset_class = filters.SpacecraftFlightFilter
     filter_example = "spacecraft=289"
-    # The flight's own order (by launch date, then id); LL2 offers no other here.
+    # The flight's own order (by launch date, then id) unless ``?ordering=`` asks otherwise.
     ordering = list(serializers.SpacecraftFlightNormalSerializer.Meta.model._meta.ordering)
+    # What a person orders flights by: the flight's own figures and the launch's date.
+    # Not the stored documents (``launch__document``: raw JSON text), nor the nested
+    # spacecraft or the crews: DRF would otherwise accept every serializer source.
+    # (LL2 declares ``ordering`` here without saying which fields it takes.)
+    ordering_fields = [
+        "destination",
+        "duration",
+        "id",
+        "launch__net",
+        "mission_end",
+        "turn_around_time",
+    ]
+    ordering_example = "-launch__net"
 
 
 class SpacecraftConfigViewSet(LL2ViewSet):
