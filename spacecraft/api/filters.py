@@ -10,7 +10,7 @@ from django.db.models import Exists, Expression, F, ForeignKey, OuterRef, Q, Sub
 from django.db.models import fields as model_fields
 from rest_framework.filters import OrderingFilter, SearchFilter, search_smart_split
 
-from spacecraft import models
+from spacecraft import figures, models
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -271,10 +271,15 @@ class StableOrderingFilter(OrderingFilter):
         ordering = list(self.get_ordering(request, queryset, view) or [])
         if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
             ordering.append("id")
-        return queryset.order_by(*(self._expression(field) for field in ordering))
+        model = queryset.model.__name__
+        return queryset.order_by(*(self._expression(model, f, request) for f in ordering))
 
     @staticmethod
-    def _expression(field):
+    def _expression(model, field, request):
+        name = field.lstrip("-")
+        # A figure that grows with the clock is ordered by the value the answer shows.
+        clocked = figures.CLOCK_ORDERINGS.get((model, name))
+        value = clocked(figures.request_clock(request)) if clocked else F(name)
         if field.startswith("-"):
-            return F(field[1:]).desc(nulls_first=True)
-        return F(field).asc(nulls_last=True)
+            return value.desc(nulls_first=True)
+        return value.asc(nulls_last=True)

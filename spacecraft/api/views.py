@@ -14,7 +14,7 @@ from rest_framework import viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from spacecraft import serializers
+from spacecraft import figures, serializers
 from spacecraft.api import filters, rendering, selectors
 from spacecraft.api.pagination import LL2Pagination
 
@@ -56,6 +56,14 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return self.queryset_for(self.mode)
+
+    @classmethod
+    def clock_figures(cls):
+        """Whether an answer may show a figure that grows with the clock (``figures.py``):
+        the response cache keys those by the clock's tick too."""
+        if "_clock_figures" not in cls.__dict__:
+            cls._clock_figures = any(map(figures.renders_clock, cls.representations.values()))
+        return cls._clock_figures
 
     # The fast path: the same representation, compiled from the serializer
     # (spacecraft/rendering.py), for JSON answers. The browsable API, and any

@@ -44,6 +44,7 @@ from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import urlencode
 
+from spacecraft import figures
 from spacecraft.storage.stamp import current_stamp
 
 log = logging.getLogger(__name__)
@@ -149,16 +150,26 @@ def request_key(request, stamp, encoding=IDENTITY):
 
 def serves_catalogue(path):
     """Whether ``path`` goes to a view that answers from the catalogue (``cache_responses``)."""
-    return _serves_catalogue(path, get_urlconf() or settings.ROOT_URLCONF)
+    return bool(
+        getattr(_view_class(path, get_urlconf() or settings.ROOT_URLCONF), "cache_responses", False)
+    )
+
+
+def shows_clock_figures(path):
+    """Whether ``path``'s answers may show a figure that grows with the clock
+    (a spacecraft's ``time_in_space`` in space: ``spacecraft/figures.py``)."""
+    view = _view_class(path, get_urlconf() or settings.ROOT_URLCONF)
+    shows = getattr(view, "clock_figures", None)
+    return bool(shows and shows())
 
 
 @functools.lru_cache(maxsize=4096)
-def _serves_catalogue(path, urlconf):
+def _view_class(path, urlconf):
     try:
         match = resolve(path, urlconf)
     except Resolver404:
-        return False
-    return bool(getattr(getattr(match.func, "cls", None), "cache_responses", False))
+        return None
+    return getattr(match.func, "cls", None)
 
 
 def wants_browsable_api(request):
@@ -270,6 +281,10 @@ class ResponseCacheMiddleware:
         except DatabaseError:
             log.warning("catalogue stamp unreadable; not caching", exc_info=True)
             return self.get_response(request)
+        if shows_clock_figures(request.path_info):
+            # Keyed by the clock's tick too: such an answer is at most
+            # API_CLOCK_FIGURES_SECONDS old, and the view answers at the same tick.
+            stamp = f"{stamp}@{int(figures.request_clock(request).timestamp())}"
         entry = self._entry(request, stamp, gzipped, seconds)
         if not isinstance(entry, tuple):  # an answer that is not cached (an error...)
             return entry
