@@ -417,6 +417,17 @@ def test_time_in_space_grows_with_the_clock(api, clock, flying):
     assert flights_of(api, flying)[1] == (None, None, "P25DT18H")
 
 
+def test_landing_in_the_admin_stops_the_clock(editor, api, clock, flying):
+    clock["t"] += 3600
+    assert record(api, flying)["time_in_space"] == "P10DT21H"
+    flying.refresh_from_db()
+    # Unticking in_space with no mission end: the open flight's end is unknown, it counts nothing.
+    save_flights(editor, flying, in_space="")
+    assert [record(api, flying)[key] for key in FIGURES] == [2, 1, "PT20H", "P25DT18H"]
+    clock["t"] += 3600
+    assert record(api, flying)["time_in_space"] == "PT20H"
+
+
 def test_the_clock_to_the_second(api, clock, flying, settings):
     settings.API_CLOCK_FIGURES_SECONDS = 0
     clock["t"] += 7.9
