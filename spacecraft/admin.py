@@ -18,7 +18,7 @@ from django.db import models as db_models
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from spacecraft import models
+from spacecraft import figures, models
 from spacecraft.fields import format_duration
 from spacecraft.forms import FlightForm, ISODurationField, LandingForm, LaunchForm
 
@@ -237,17 +237,21 @@ class SpacecraftConfigAdmin(CatalogueAdmin):
 # --- spacecraft ---------------------------------------------------------------------------
 
 
-FLIGHT_FIELDS = [
-    "launch",
-    "destination",
-    "mission_end",
-    "landing",
-    "duration",
-    "turn_around_time",
-]
+# A flight's duration and turn-around time are derived from the mission ends and the
+# launch dates (spacecraft/figures.py): shown, in ISO 8601, never typed.
+FLIGHT_FIGURES = ["duration_iso", "turn_around_time_iso"]
+FLIGHT_FIELDS = ["launch", "destination", "mission_end", "landing", *FLIGHT_FIGURES]
 
 
-class SpacecraftFlightInline(admin.StackedInline):
+class FlightFigures:
+    """The read-only figures of a flight page or inline."""
+
+    readonly_fields = FLIGHT_FIGURES
+    duration_iso = staticmethod(iso_duration_column("duration", "duration"))
+    turn_around_time_iso = staticmethod(iso_duration_column("turn_around_time", "turn around time"))
+
+
+class SpacecraftFlightInline(FlightFigures, admin.StackedInline):
     """A spacecraft's flights, by launch date (as the API lists them)."""
 
     model = models.SpacecraftFlight
@@ -283,6 +287,21 @@ class SpacecraftAdmin(CatalogueAdmin):
     search_fields = ["name", "serial_number", "spacecraft_config__name"]
     autocomplete_fields = ["status", "spacecraft_config", "image"]
     inlines = [SpacecraftFlightInline]
+
+    def save_related(self, request, form, formsets, change):
+        """When flights were added, changed or deleted (or ``in_space`` changed for a
+        spacecraft with flights), the figures follow them (``spacecraft/figures.py``);
+        otherwise they stay as typed or imported."""
+        super().save_related(request, form, formsets, change)
+        craft = form.instance
+        flights_changed = any(
+            formset.new_objects or formset.changed_objects or formset.deleted_objects
+            for formset in formsets
+            if formset.model is models.SpacecraftFlight
+        )
+        if flights_changed or ("in_space" in form.changed_data and craft.flights.exists()):
+            figures.apply(craft)
+
     fieldsets = [
         (
             None,
@@ -331,10 +350,24 @@ class DocumentAdmin(CatalogueAdmin):
         return ["id", *self.copied] if obj is not None else list(self.copied)
 
 
+def follow_flights(spacecraft):
+    """``figures.apply`` to each of ``spacecraft`` (a queryset), by id."""
+    for craft in spacecraft.order_by("id"):
+        figures.apply(craft)
+
+
 @admin.register(models.Launch)
 class LaunchAdmin(DocumentAdmin):
     form = LaunchForm
     copied = ("name", "slug", "net", "status")
+
+    def save_model(self, request, obj, form, change):
+        """A launch whose date changed: the figures of the spacecraft that flew on it follow."""
+        old_net = models.Launch.objects.filter(pk=obj.pk).values_list("net", flat=True).first()
+        super().save_model(request, obj, form, change)
+        if change and old_net != obj.net:
+            follow_flights(models.Spacecraft.objects.filter(flights__launch=obj).distinct())
+
     list_display = ["id", "name", "net", "status"]
     list_display_links = ["id", "name"]
     list_filter = ["status"]
@@ -350,7 +383,7 @@ class LandingAdmin(DocumentAdmin):
 
 
 @admin.register(models.SpacecraftFlight)
-class SpacecraftFlightAdmin(CatalogueAdmin):
+class SpacecraftFlightAdmin(FlightFigures, CatalogueAdmin):
     form = FlightForm
     list_display = [
         "id",
@@ -365,6 +398,25 @@ class SpacecraftFlightAdmin(CatalogueAdmin):
     list_select_related = ["spacecraft", "launch", "landing"]
     search_fields = ["spacecraft__name", "launch__name", "destination"]
     autocomplete_fields = ["spacecraft", "launch", "landing"]
+
+    # A flight saved or deleted here: its spacecraft's figures follow (and those of the
+    # spacecraft it was moved from).
+
+    def save_model(self, request, obj, form, change):
+        moved_from = form.initial.get("spacecraft") if change else None
+        super().save_model(request, obj, form, change)
+        follow_flights(models.Spacecraft.objects.filter(pk__in={obj.spacecraft_id, moved_from}))
+
+    def delete_model(self, request, obj):
+        craft_id = obj.spacecraft_id
+        super().delete_model(request, obj)
+        follow_flights(models.Spacecraft.objects.filter(pk=craft_id))
+
+    def delete_queryset(self, request, queryset):
+        craft_ids = set(queryset.values_list("spacecraft_id", flat=True))
+        super().delete_queryset(request, queryset)
+        follow_flights(models.Spacecraft.objects.filter(pk__in=craft_ids))
+
     fields = [
         "spacecraft",
         *FLIGHT_FIELDS,

@@ -199,8 +199,8 @@ FLIGHT_LISTS = {
 
 
 class FlightForm(forms.ModelForm):
-    """A flight: the crew and docking lists typed as JSON (its durations, which may be
-    negative, are ``SignedDurationField``'s boxes)."""
+    """A flight: the crew and docking lists typed as JSON (its duration and turn-around
+    time are derived, never typed: ``spacecraft/figures.py``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

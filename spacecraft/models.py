@@ -259,6 +259,10 @@ class Spacecraft(models.Model):
     )
     in_space = models.BooleanField(default=False)
     time_in_space = models.DurationField(null=True, blank=True)
+    # The clock of a growing time_in_space (spacecraft/figures.py): the moment it was
+    # true and the value it had then; null when it does not grow.
+    time_in_space_base = models.DurationField(null=True, blank=True, editable=False)
+    time_in_space_at = models.DateTimeField(null=True, blank=True, editable=False)
     time_docked = models.DurationField(null=True, blank=True)
     flights_count = count_field()
     mission_ends_count = count_field()
@@ -390,9 +394,11 @@ class SpacecraftFlight(models.Model):
     landing = models.ForeignKey(
         Landing, on_delete=models.SET_NULL, null=True, blank=True, related_name="flights"
     )
-    # As LL2 sent them: a mission_end before the launch makes a negative duration.
-    duration = SignedDurationField(null=True, blank=True)
-    turn_around_time = SignedDurationField(null=True, blank=True)
+    # As LL2 sent them (a mission_end before the launch makes a negative duration), or,
+    # once the flights change in the admin, derived by LL2's rules (spacecraft/figures.py):
+    # never typed in.
+    duration = SignedDurationField(null=True, blank=True, editable=False)
+    turn_around_time = SignedDurationField(null=True, blank=True, editable=False)
     # Detailed flights only: the lists as LL2 sent them (JSON text), "[]" when unknown.
     launch_crew = models.TextField(default="[]", blank=True)
     onboard_crew = models.TextField(default="[]", blank=True)

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from spacecraft import models
 from spacecraft.documents import DocumentField
 from spacecraft.fields import DetailURLField, ISODurationField, ResponseModeField
+from spacecraft.figures import GrowingDurationField
 
 # --- small lookups -----------------------------------------------------------
 
@@ -219,7 +220,7 @@ class SpacecraftNormalSerializer(serializers.ModelSerializer):
     response_mode = ResponseModeField("normal")
     url = DetailURLField("spacecraft-detail")
     image = ImageSerializer(allow_null=True)
-    time_in_space = ISODurationField()
+    time_in_space = GrowingDurationField()  # grows with the clock in space (figures.py)
     time_docked = ISODurationField()
     status = SpacecraftStatusSerializer()
     spacecraft_config = SpacecraftConfigNormalSerializer()

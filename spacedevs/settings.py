@@ -197,6 +197,10 @@ else:
 # stale: every write to the catalogue changes the cache keys.
 API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS") or "600")
 API_CACHE_PATH_PREFIX = "/2.3.0/"
+# The clock of figures that grow (a spacecraft in space: time_in_space), in seconds:
+# answers use the time rounded down to a multiple of it, and a cached answer showing
+# such a figure is kept at most that long (0: to the second). spacecraft/figures.py.
+API_CLOCK_FIGURES_SECONDS = int(os.environ.get("API_CLOCK_FIGURES_SECONDS") or "60")
 # The cache shared by instances (None: only each process's own memory).
 API_CACHE_SHARED = "default" if REDIS_URL else None
 # Each process also keeps the most recently used responses, up to this size.

@@ -192,3 +192,16 @@ def test_nothing_is_kept_while_calls_are_counted_or_caching_is_off(catalogue, st
     for _ in range(2):
         call(query="limit=1")
     assert stack.requests == 4
+
+
+def test_an_entry_is_never_served_at_the_next_tick_of_the_clock(catalogue, stack, monkeypatch):
+    """Figures that grow with the clock (figures.py) are read at the tick the key holds."""
+    from spacecraft import figures
+
+    monkeypatch.setattr(figures, "wall_clock", lambda: 1_800_000_000.0)
+    call(query="limit=1")
+    call(query="limit=1")
+    assert stack.requests == 1
+    monkeypatch.setattr(figures, "wall_clock", lambda: 1_800_000_000.0 + 60)
+    call(query="limit=1")
+    assert stack.requests == 2

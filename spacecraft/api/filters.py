@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter, SearchFilter, search_smart_split
 
-from spacecraft import models
+from spacecraft import figures, models
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -323,14 +323,32 @@ class StableOrderingFilter(OrderingFilter):
     database.
     """
 
+    def get_schema_operation_parameters(self, view):
+        """LL2's ``ordering`` parameter, its description naming the fields it takes."""
+        parameters = super().get_schema_operation_parameters(view)
+        fields = sorted(getattr(view, "ordering_fields", None) or ())
+        if fields:
+            named = ", ".join(f"`{name}`" for name in fields)
+            for parameter in parameters:
+                parameter["description"] = (
+                    f"{self.ordering_description} One or more of {named}, comma-separated; "
+                    "`-` before a field for descending. Other fields are ignored."
+                )
+        return parameters
+
     def filter_queryset(self, request, queryset, view):
         ordering = list(self.get_ordering(request, queryset, view) or [])
         if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
             ordering.append("id")
-        return queryset.order_by(*(self._expression(field) for field in ordering))
+        model = queryset.model.__name__
+        return queryset.order_by(*(self._expression(model, f, request) for f in ordering))
 
     @staticmethod
-    def _expression(field):
+    def _expression(model, field, request):
+        name = field.lstrip("-")
+        # A figure that grows with the clock is ordered by the value the answer shows.
+        clocked = figures.CLOCK_ORDERINGS.get((model, name))
+        value = clocked(figures.request_clock(request)) if clocked else F(name)
         if field.startswith("-"):
-            return F(field[1:]).desc(nulls_first=True)
-        return F(field).asc(nulls_last=True)
+            return value.desc(nulls_first=True)
+        return value.asc(nulls_last=True)

@@ -38,7 +38,7 @@ from django.db import connection
 from rest_framework import renderers, serializers
 from rest_framework.reverse import reverse
 
-from spacecraft import documents
+from spacecraft import documents, figures
 from spacecraft.fields import DetailURLField, ResponseModeField
 from spacecraft.storage import counts
 
@@ -307,6 +307,8 @@ class Plan:
             return self._many(field, model, node, source)
         if isinstance(field, documents.DocumentField):
             return self._document(field, model, prefix, query, node)
+        if isinstance(field, figures.ClockDurationField):
+            return self._clock(field, prefix, query, node)
         if len(field.source_attrs) != 1:
             raise Unsupported(f"source {field.source!r} of {field.field_name!r}")
         name = field.source_attrs[0]
@@ -331,6 +333,15 @@ class Plan:
             return f"row[{index}]"
         convert_name = node.bind(convert, "convert")
         return f"(None if row[{index}] is None else {convert_name}(row[{index}]))"
+
+    def _clock(self, field, prefix, query, node):
+        """A figure that grows with the clock: its column and the clock's (``figures.py``)."""
+        (name,) = field.source_attrs
+        indexes = [query.add(prefix + column) for column in (name, *field.clock_columns)]
+        node.attributes[name] = indexes[0]
+        grow, convert = node.bind(field.grow, "grow"), node.bind(field.to_representation, "convert")
+        columns = ", ".join(f"row[{index}]" for index in indexes)
+        return f"{convert}({grow}(context.request, {columns}))"
 
     def _document(self, field, model, prefix, query, node):
         """A stored document (``launch.document``): its text, spliced as it is."""

@@ -76,6 +76,7 @@ class DetailURLFieldSchema(OpenApiSerializerFieldExtension):
 
 class ISODurationFieldSchema(OpenApiSerializerFieldExtension):
     target_class = "spacecraft.fields.ISODurationField"
+    match_subclasses = True  # time_in_space's GrowingDurationField (figures.py) too
 
     def map_serializer_field(self, auto_schema, direction):
         schema = {"type": "string", "readOnly": True}

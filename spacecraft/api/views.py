@@ -15,7 +15,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from spacecraft import serializers
+from spacecraft import figures, serializers
 from spacecraft.api import filters, rendering, selectors, throttling
 from spacecraft.api.pagination import LL2Pagination
 
@@ -57,6 +57,14 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return self.queryset_for(self.mode)
+
+    @classmethod
+    def clock_figures(cls):
+        """Whether an answer may show a figure that grows with the clock (``figures.py``):
+        the response cache keys those by the clock's tick too."""
+        if "_clock_figures" not in cls.__dict__:
+            cls._clock_figures = any(map(figures.renders_clock, cls.representations.values()))
+        return cls._clock_figures
 
     # The fast path: the same representation, compiled from the serializer
     # (spacecraft/rendering.py), for JSON answers. The browsable API, and any
@@ -286,8 +294,21 @@ class SpacecraftFlightViewSet(LL2ViewSet):
     endpoint = "spacecraft_flights"
     filterset_class = filters.SpacecraftFlightFilter
     filter_example = "spacecraft=289"
-    # The flight's own order (by launch date, then id); LL2 offers no other here.
+    # The flight's own order (by launch date, then id) unless ``?ordering=`` asks otherwise.
     ordering = list(serializers.SpacecraftFlightNormalSerializer.Meta.model._meta.ordering)
+    # What a person orders flights by: the flight's own figures and the launch's date.
+    # Not the stored documents (``launch__document``: raw JSON text), nor the nested
+    # spacecraft or the crews: DRF would otherwise accept every serializer source.
+    # (LL2 declares ``ordering`` here without saying which fields it takes.)
+    ordering_fields = [
+        "destination",
+        "duration",
+        "id",
+        "launch__net",
+        "mission_end",
+        "turn_around_time",
+    ]
+    ordering_example = "-launch__net"
 
 
 class SpacecraftConfigViewSet(LL2ViewSet):

@@ -50,6 +50,7 @@ from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import urlencode
 
+from spacecraft import figures
 from spacecraft.storage.stamp import current_stamp
 
 log = logging.getLogger(__name__)
@@ -163,14 +164,26 @@ def serves_catalogue(path):
     return catalogue_view(path) is not None
 
 
-@functools.lru_cache(maxsize=4096)
+def shows_clock_figures(path):
+    """Whether ``path``'s answers may show a figure that grows with the clock
+    (a spacecraft's ``time_in_space`` in space: ``spacecraft/figures.py``)."""
+    view = _view_class(path, get_urlconf() or settings.ROOT_URLCONF)
+    shows = getattr(view, "clock_figures", None)
+    return bool(shows and shows())
+
+
 def _catalogue_view(path, urlconf):
+    view_class = _view_class(path, urlconf)
+    return view_class if getattr(view_class, "cache_responses", False) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _view_class(path, urlconf):
     try:
         match = resolve(path, urlconf)
     except Resolver404:
         return None
-    view_class = getattr(match.func, "cls", None)
-    return view_class if getattr(view_class, "cache_responses", False) else None
+    return getattr(match.func, "cls", None)
 
 
 def admission(view_class, request):
@@ -309,6 +322,10 @@ class ResponseCacheMiddleware:
         except DatabaseError:
             log.warning("catalogue stamp unreadable; not caching", exc_info=True)
             return self.get_response(request)
+        if shows_clock_figures(request.path_info):
+            # Keyed by the clock's tick too: such an answer is at most
+            # API_CLOCK_FIGURES_SECONDS old, and the view answers at the same tick.
+            stamp = f"{stamp}@{int(figures.request_clock(request).timestamp())}"
         entry = self._entry(request, stamp, gzipped, seconds, view_class)
         if not isinstance(entry, tuple):  # an answer that is not cached (an error...)
             return entry

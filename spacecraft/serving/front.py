@@ -18,9 +18,12 @@ security headers included) to the same request.
 
 Only what the middleware itself caches is kept (it marks those responses);
 requests with ``Authorization``, conditional headers or a body go through the
-stack, and so does everything while throttling is on (every call must count)
-or caching is off. The entries are this process's own (a bounded LRU);
-the entries every instance shares stay the middleware's.
+stack, and so does everything while anonymous calls are counted (every call
+must reach the throttle) or caching is off. The key holds the clock's tick of
+the figures that grow with it (``figures.clock()``), which the stack then
+answers at, so an entry is never older than ``API_CLOCK_FIGURES_SECONDS``.
+The entries are this process's own (a bounded LRU); the entries every
+instance shares stay the middleware's.
 """
 
 import hashlib
@@ -29,6 +32,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import DatabaseError
 
+from spacecraft import figures
 from spacecraft.serving import cache
 from spacecraft.storage.stamp import current_stamp
 
@@ -53,7 +57,8 @@ def enabled():
 
 
 def front_key(environ, stamp):
-    """The key of a request at a stamp, from the WSGI environ alone; None: not for here."""
+    """The key of a request at a stamp (and clock tick), from the WSGI environ alone; None: not
+    for here."""
     method = environ.get("REQUEST_METHOD")
     if method not in ("GET", "HEAD"):
         return None
@@ -83,9 +88,12 @@ class FrontDoorHandler(WSGIHandler):
 
     def __call__(self, environ, start_response):
         key = None
+        # The clock figures that grow are read at (``figures.clock()``): an entry made at one
+        # tick is never served at the next, and the stack answers at the same tick.
+        now = figures.clock()
         if enabled() and front_key(environ, 0) is not None:
             try:
-                key = front_key(environ, current_stamp())
+                key = front_key(environ, f"{current_stamp()}@{int(now.timestamp())}")
             except DatabaseError:
                 key = None  # the stack will say what is wrong
             if key is not None:
@@ -95,9 +103,11 @@ class FrontDoorHandler(WSGIHandler):
                     start_response(status, headers)
                     return [body]
         environ["ll2.front_key"] = key
+        environ["ll2.clock"] = now
         return super().__call__(environ, start_response)
 
     def get_response(self, request):
+        request.ll2_clock = request.environ.get("ll2.clock") or figures.clock()
         response = super().get_response(request)
         key = request.environ.get("ll2.front_key")
         if key is not None and getattr(response, "front_cacheable", False):
