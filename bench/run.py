@@ -6,7 +6,8 @@ What it does, in one run on one machine:
    (``bench/dataset.py``) and imports it into a fresh database with
    ``manage.py import_ll2``, as a user would; a separate 5,000-record run
    (and a 1,000-record one, to show memory does not grow) gives the import
-   rate and peak memory;
+   rate and peak memory; the same import again, timed phase by phase in one
+   process (``bench/phases.py``), shows where its time goes;
 2. starts gunicorn with the project's ``gunicorn.conf.py`` (2 sync workers),
    response cache off, and drives load at each scenario twice: through our
    endpoint and through the textbook one (``/2.3.0/textbook/spacecraft/``,
@@ -28,6 +29,7 @@ Examples::
     python -m bench.run                                   # SQLite file in a temp dir
     python -m bench.run --database-url postgres://postgres@127.0.0.1:5432/ll2_bench
     python -m bench.run --database-url postgres://... --scale 100000
+    python -m bench.run --only import                     # the import figures alone
 """
 
 import argparse
@@ -121,6 +123,18 @@ def build(database_url, pages):
     fresh_database(database_url)
     manage(database_url, "migrate", "--noinput")
     return manage(database_url, "import_ll2", *map(str, pages))
+
+
+def import_phases(database_url, pages):
+    """{phase: seconds} of importing ``pages`` into a fresh database (``bench/phases.py``)."""
+    fresh_database(database_url)
+    manage(database_url, "migrate", "--noinput")
+    run = servers.run(
+        "-m", "bench.phases", *map(str, pages), env=environment(database_url), timeout=3600
+    )
+    if run.returncode != 0:
+        raise SystemExit(f"bench.phases failed:\n{run.stderr}")
+    return json.loads(run.stdout.splitlines()[-1])
 
 
 # --- gunicorn -------------------------------------------------------------------------------
@@ -301,6 +315,9 @@ def main():
         help="Redis shared by the gunicorn workers, as in production (default: none)",
     )
     parser.add_argument("--no-textbook", action="store_true")
+    parser.add_argument(
+        "--only", choices=["import"], help="measure only this part (import: rates, memory, phases)"
+    )
     parser.add_argument("--workdir", help="where the pages go (default: a temporary directory)")
     args = parser.parse_args()
     REDIS["url"] = args.redis_url
@@ -322,7 +339,12 @@ def main():
         seconds, peak = build(database_url, pages)
         imports[records] = {"seconds": seconds, "rate": records / seconds, "peak_mb": peak}
         print(f"  imported {records} in {seconds:.1f} s, peak {peak:.0f} MB", file=sys.stderr)
+        imports[records]["phases"] = import_phases(database_url, pages)
     report["import"] = imports
+    if args.only == "import":
+        print(render_import(report, args))
+        (workdir / "report.json").write_text(json.dumps(report, indent=2, default=str))
+        return
 
     # requests
     pages = write_pages(workdir / f"pages-{args.records}", args.records)
@@ -416,6 +438,32 @@ def _cpu(measure):
     return f"{measure[3]:.2f}"
 
 
+def _import_lines(report):
+    lines = ["Import (manage.py import_ll2, detailed LL2 pages of 100, whole command):"]
+    for records, figures in sorted(report["import"].items()):
+        lines.append(
+            f"  {records:>7,} spacecraft: {figures['seconds']:.1f} s, "
+            f"{figures['rate']:,.0f} spacecraft/s, peak memory {figures['peak_mb']:.0f} MB"
+        )
+        phases = figures.get("phases")
+        if phases:
+            parts = ", ".join(
+                f"{phase} {seconds:.2f}" for phase, seconds in phases.items() if phase != "total"
+            )
+            lines.append(
+                f"  {'':>7}  the same in one process, by phase (s): {parts}; "
+                f"total {phases['total']:.2f} ({records / phases['total']:,.0f} spacecraft/s)"
+            )
+    return lines
+
+
+def render_import(report, args):
+    return "\n".join(
+        [f"Machine: {report['machine']}", f"Database: {report['database']}", ""]
+        + _import_lines(report)
+    )
+
+
 def render(report, args):
     lines = [
         f"Machine: {report['machine']}",
@@ -423,13 +471,8 @@ def render(report, args):
         f"load: {report['load']}, "
         f"{args.connections} connections, {args.duration} s per figure",
         "",
-        "Import (manage.py import_ll2, detailed LL2 pages of 100, whole command):",
+        *_import_lines(report),
     ]
-    for records, figures in sorted(report["import"].items()):
-        lines.append(
-            f"  {records:>7,} spacecraft: {figures['seconds']:.1f} s, "
-            f"{figures['rate']:,.0f} spacecraft/s, peak memory {figures['peak_mb']:.0f} MB"
-        )
     memory = report["memory"]
     lines += [
         "",

@@ -30,6 +30,19 @@ default (LL2's ``response_mode``: ``SpacecraftNormal`` says ``"normal"``).
 
 Formats: ``date`` is checked; ``uri`` must be an absolute http(s) URL or
 empty (LL2 sends ``""`` for a blank URL field such as ``wiki_link``).
+
+Two validators check the same schema: ``jsonschema``'s (``validator``), the
+precise one, which names every problem, and a compiled one (``jsonschema_rs``,
+``fast_validator``), 200 times faster (65 µs for a launch document instead
+of 13 ms), which only says yes or no. ``problems`` asks the
+compiled one first and trust its yes; on a no (or a value it cannot read)
+the precise one decides and words the problems. So the answers are the
+precise validator's, and only documents that fail pay for it. The compiled
+validator checks formats through the same ``FORMATS``, and a format
+``FORMATS`` does not check (``date-time``, ``uuid``) is not checked there
+either. Where the two could differ, the compiled one is the stricter:
+``pattern`` follows ECMA 262, whose ``$`` does not match before a final
+newline as Python's does, and then the precise validator's yes stands.
 """
 
 import functools
@@ -37,6 +50,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 
 SCHEMA_FILE = (
@@ -181,11 +195,58 @@ def validator(name, closed=False, pin_defaults=False):
     return Draft202012Validator(schema, format_checker=FORMATS)
 
 
+def _checked_formats_only(node):
+    """``node`` without the ``format`` keywords ``FORMATS`` does not check
+    (``date-time``, ``uuid``...), which the compiled validator would check."""
+    if isinstance(node, dict):
+        return {
+            key: _checked_formats_only(value)
+            for key, value in node.items()
+            if not (key == "format" and isinstance(value, str) and value not in FORMATS.checkers)
+        }
+    if isinstance(node, list):
+        return [_checked_formats_only(item) for item in node]
+    return node
+
+
+def _format_check(name):
+    """``FORMATS``' check of format ``name``, for the compiled validator."""
+    return functools.partial(FORMATS.conforms, format=name)
+
+
+@functools.cache
+def fast_validator(name, closed=False, pin_defaults=False):
+    """The compiled validator of the same schema, formats checked by ``FORMATS``."""
+    return jsonschema_rs.Draft202012Validator(
+        _checked_formats_only(json_schema(name, closed, pin_defaults)),
+        validate_formats=True,
+        formats={format_name: _format_check(format_name) for format_name in FORMATS.checkers},
+    )
+
+
+def fast_says_valid(name, instance, closed=False, pin_defaults=False):
+    """The compiled validator's answer; False where it cannot read ``instance``
+    (a key that is not a string), so that the precise validator decides."""
+    try:
+        return fast_validator(name, closed, pin_defaults).is_valid(instance)
+    except ValueError:
+        return False
+
+
 def problems(name, instance, closed=True, pin_defaults=True):
     """Every way ``instance`` breaks component ``name``, as "path: message".
 
     Strict by default (see the module docstring); an empty list means valid.
+    The compiled validator answers a valid ``instance``; the precise one
+    finds and words the problems.
     """
+    if fast_says_valid(name, instance, closed, pin_defaults):
+        return []
+    return precise_problems(name, instance, closed, pin_defaults)
+
+
+def precise_problems(name, instance, closed=True, pin_defaults=True):
+    """``problems``, by the precise validator alone."""
     errors = validator(name, closed, pin_defaults).iter_errors(instance)
     return sorted(f"{error.json_path}: {error.message}" for error in _leaves(errors))
 
