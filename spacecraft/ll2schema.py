@@ -194,10 +194,20 @@ def _is_date(value):
     return True
 
 
+# The usual link, which ``urlsplit`` surely reads as http(s) with a host: a
+# host of letters, digits, dots and hyphens, then a path, query or fragment
+# without the tab and newlines it would take out. Checked without it.
+PLAIN_URI = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][^\t\r\n]*)?")
+
+
 def _is_uri(value):
-    if not isinstance(value, str) or value == "":
+    """An absolute http(s) URL (as ``urlsplit`` reads it), or empty."""
+    if not isinstance(value, str) or value == "" or PLAIN_URI.fullmatch(value):
         return True
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

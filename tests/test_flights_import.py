@@ -381,3 +381,15 @@ def test_a_launch_checked_valid_before_is_still_checked_when_it_changes(db, tmp_
         "'^[-a-zA-Z0-9_]+$' (nothing from this file was saved)"
     )
     assert dump() == before
+
+
+def test_a_launch_url_with_an_unclosed_bracket_is_refused_not_a_crash(db, tmp_path):
+    record = detailed_with_flights(0)
+    record["flights"][0]["launch"]["url"] = "https://[ll.thespacedevs.com/2.3.0/launches/"
+    refused(
+        tmp_path,
+        page([record]),
+        "flights[0] (id 1) > launch (id ",
+        "launch does not fit LL2's LaunchNormal: url: "
+        "'https://[ll.thespacedevs.com/2.3.0/launches/' is not a 'uri'",
+    )

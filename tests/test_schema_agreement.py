@@ -17,6 +17,7 @@ precise validator's answer stands.
 
 import copy
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -202,3 +203,54 @@ def test_taking_format_off_links_cannot_change_validity():
                 seen.add(tuple(sorted(set(prop) - {"readOnly", "nullable", "description"})))
                 assert prop.get("format") == "uri" and prop.get("type") == "string"
     assert seen == {("format", "type")}
+
+
+URI_PARTS = st.sampled_from(
+    [
+        "http://",
+        "https://",
+        "HTTP://",
+        "ftp://",
+        "",
+        "//",
+        "a",
+        "-",
+        ".",
+        ":",
+        "8",
+        "[",
+        "]",
+        "@",
+        "/",
+        "?",
+        "#",
+        " ",
+        "\t",
+        "\n",
+        "\r",
+        "é",
+        "%20",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(URI_PARTS, max_size=8).map("".join))
+def test_the_quick_uri_check_reads_links_as_urlsplit_does(value):
+    """``_is_uri`` answers plain links without ``urlsplit``: the same answer."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        expected = False
+    else:
+        expected = value == "" or (parts.scheme in ("http", "https") and bool(parts.netloc))
+    assert ll2schema.FORMATS["uri"](value) is expected
+
+
+def test_a_url_urlsplit_cannot_read_is_refused_with_a_message():
+    launch = copy.deepcopy(REAL["LaunchNormal"][0])
+    launch["url"] = "https://[ll.thespacedevs.com/2.3.0/launches/"
+    assert answers("LaunchNormal", launch, False) == (
+        False,
+        ["$.url: 'https://[ll.thespacedevs.com/2.3.0/launches/' is not a 'uri'"],
+    )
