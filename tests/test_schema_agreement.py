@@ -254,3 +254,15 @@ def test_a_url_urlsplit_cannot_read_is_refused_with_a_message():
         False,
         ["$.url: 'https://[ll.thespacedevs.com/2.3.0/launches/' is not a 'uri'"],
     )
+
+
+def test_the_memory_of_valid_texts_is_bounded(monkeypatch):
+    monkeypatch.setattr(documents, "CHECKED_LIMIT", 3)
+    monkeypatch.setattr(documents, "_checked", set())
+    launch = copy.deepcopy(REAL["LaunchNormal"][0])
+    sizes = []
+    for number in range(7):
+        launch["name"] = f"Launch {number}"
+        documents.check("LaunchNormal", launch, text=documents.stored_form(launch))
+        sizes.append(len(documents._checked))
+    assert sizes == [1, 2, 3, 1, 2, 3, 1]
