@@ -15,7 +15,9 @@ What it does, in one run on one machine:
    JSONRenderer), after checking both answer the same bytes;
 3. restarts gunicorn with the response cache on and measures repeated
    requests, then serves the same response bytes from memory with a bare
-   WSGI app under the same gunicorn, the ceiling;
+   WSGI app under the same gunicorn, the ceiling; the detailed list (a page
+   with flights) is also measured compressed (``Accept-Encoding: gzip``),
+   cached and not, with its plain and gzip sizes;
 4. counts the queries of each scenario in-process;
 5. with ``--scale N``, imports N spacecraft and measures the scenarios again
    against the first run's times.
@@ -56,6 +58,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The shared cache the servers use (--redis-url); None: each process's own memory.
 REDIS = {"url": None}
 
+# The scenario also timed compressed (Accept-Encoding: gzip), cached and not.
+GZIP_SCENARIO = "detailed list"
 SCENARIOS = [
     # name, path and query below /2.3.0/spacecraft/ ("{last}": the last page's offset)
     ("list", "?limit=100"),
@@ -157,8 +161,11 @@ class Server(servers.Server):
         return servers.process_group_cpu(self.process.pid, self.database)
 
 
+GZIP_HEADERS = {"Accept-Encoding": "gzip"}
+
+
 def fetch(server, path, gzip=False):
-    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    headers = GZIP_HEADERS if gzip else {}
     request = urllib.request.Request(f"{server.url}{path}", headers=headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.read()
@@ -167,8 +174,10 @@ def fetch(server, path, gzip=False):
 # --- load -----------------------------------------------------------------------------------
 
 
-def load(server, path, duration, connections):
+def load(server, path, duration, connections, gzip=False):
     """(requests/s, p50 ms, p99 ms, server CPU ms per request) of ``path`` under load.
+
+    ``gzip``: every request sends ``Accept-Encoding: gzip`` (the answer comes compressed).
 
     The server's CPU is what its gunicorn processes and their PostgreSQL
     backends used during the run, divided by the requests served: unlike
@@ -176,15 +185,17 @@ def load(server, path, duration, connections):
     """
     before = server.cpu_seconds()
     if shutil.which("wrk") and not os.environ.get("BENCH_PYTHON_LOAD"):
-        rate, p50, p99, count = _wrk(server.port, path, duration, connections)
+        rate, p50, p99, count = _wrk(server.port, path, duration, connections, gzip)
     else:
-        rate, p50, p99, count = _python_load(server.port, path, duration, connections)
+        rate, p50, p99, count = _python_load(server.port, path, duration, connections, gzip)
     cpu = (server.cpu_seconds() - before) / max(count, 1) * 1000
     return rate, p50, p99, cpu
 
 
-def _wrk(port, path, duration, connections):
+def _wrk(port, path, duration, connections, gzip=False):
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "30s"]
+    if gzip:
+        command += ["-H", "Accept-Encoding: gzip"]
     output = subprocess.run(
         [*command, f"http://127.0.0.1:{port}{path}"],
         capture_output=True,
@@ -205,7 +216,7 @@ def _ms(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def _python_load(port, path, duration, connections):
+def _python_load(port, path, duration, connections, gzip=False):
     latencies, errors = [], []
     deadline = time.perf_counter() + duration
 
@@ -214,7 +225,7 @@ def _python_load(port, path, duration, connections):
         mine = []
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            connection.request("GET", path)
+            connection.request("GET", path, headers=GZIP_HEADERS if gzip else {})
             response = connection.getresponse()
             response.read()
             if response.status != 200:
@@ -276,7 +287,7 @@ def same_body(ours, textbook):
     return ours == textbook.replace(b"/2.3.0/textbook/", b"/2.3.0/")
 
 
-def measure_all(args, database_url, count, label):
+def measure_all(args, database_url, count, label, gzip=True):
     paths = scenario_paths(count)
     results = {}
     with Server(database_url, API_CACHE_SECONDS=0) as server:
@@ -293,6 +304,10 @@ def measure_all(args, database_url, count, label):
             if not args.no_textbook:
                 results[name]["textbook"] = load(server, textbook, args.duration, args.connections)
             results[name]["uncached"] = load(server, ours, args.duration, args.connections)
+            if gzip and name == GZIP_SCENARIO:
+                results[name]["uncached_gzip"] = load(
+                    server, ours, args.duration, args.connections, gzip=True
+                )
             print(f"  [{label}] {name}: measured uncached", file=sys.stderr)
     return results
 
@@ -355,6 +370,12 @@ def main():
             for _ in range(3):
                 fetch(server, result["path"])
             result["cached"] = load(server, result["path"], args.duration, args.connections)
+            if "uncached_gzip" in result:
+                for _ in range(3):
+                    fetch(server, result["path"], gzip=True)
+                result["cached_gzip"] = load(
+                    server, result["path"], args.duration, args.connections, gzip=True
+                )
         body_file = workdir / "body.json"
         body_file.write_bytes(fetch(server, results["list"]["path"]))
     print("  measured cached", file=sys.stderr)
@@ -387,7 +408,7 @@ def main():
             }
         database_url = scale_url
         args.no_textbook = True
-        scaled = measure_all(args, database_url, args.scale, args.scale)
+        scaled = measure_all(args, database_url, args.scale, args.scale, gzip=False)
         scaled_paths = [result["path"] for result in scaled.values()]
         for path, queries in count_queries(database_url, scaled_paths).items():
             next(r for r in scaled.values() if r["path"] == path)["queries"] = queries
@@ -504,6 +525,24 @@ def render(report, args):
             f"| {_cpu(cached)} | {result['textbook_queries']} → {result['queries']} "
             f"| {result['bytes']:,} ({result['gzip_bytes']:,}) |"
         )
+    gzipped = base.get(GZIP_SCENARIO, {})
+    if "cached_gzip" in gzipped:
+        lines += [
+            "",
+            f"{GZIP_SCENARIO} ({gzipped['path']}), plain and gzip: size, requests/s "
+            "(p50 / p99 latency), server CPU ms per request:",
+            "",
+            "| encoding | bytes | uncached | uncached CPU | cached | cached CPU |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for label, size, uncached, cached in (
+            ("plain", gzipped["bytes"], gzipped["uncached"], gzipped["cached"]),
+            ("gzip", gzipped["gzip_bytes"], gzipped["uncached_gzip"], gzipped["cached_gzip"]),
+        ):
+            lines.append(
+                f"| {label} | {size:,} | {_cell(uncached)} | {_cpu(uncached)} "
+                f"| {_cell(cached)} | {_cpu(cached)} |"
+            )
     for count, results in report["results"].items():
         if count == base_count:
             continue
