@@ -6,7 +6,8 @@ What it does, in one run on one machine:
    (``bench/dataset.py``) and imports it into a fresh database with
    ``manage.py import_ll2``, as a user would; a separate 5,000-record run
    (and a 1,000-record one, to show memory does not grow) gives the import
-   rate and peak memory;
+   rate and peak memory; the same import again, timed phase by phase in one
+   process (``bench/phases.py``), shows where its time goes;
 2. starts gunicorn with the project's ``gunicorn.conf.py`` (2 sync workers),
    response cache off, and drives load at each scenario twice: through our
    endpoint and through the textbook one (``/2.3.0/textbook/spacecraft/``,
@@ -14,7 +15,9 @@ What it does, in one run on one machine:
    JSONRenderer), after checking both answer the same bytes;
 3. restarts gunicorn with the response cache on and measures repeated
    requests, then serves the same response bytes from memory with a bare
-   WSGI app under the same gunicorn, the ceiling;
+   WSGI app under the same gunicorn, the ceiling; the detailed list (a page
+   with flights) is also measured compressed (``Accept-Encoding: gzip``),
+   cached and not, with its plain and gzip sizes;
 4. counts the queries of each scenario in-process;
 5. with ``--scale N``, imports N spacecraft and measures the scenarios again
    against the first run's times.
@@ -28,6 +31,7 @@ Examples::
     python -m bench.run                                   # SQLite file in a temp dir
     python -m bench.run --database-url postgres://postgres@127.0.0.1:5432/ll2_bench
     python -m bench.run --database-url postgres://... --scale 100000
+    python -m bench.run --only import                     # the import figures alone
 """
 
 import argparse
@@ -54,6 +58,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The shared cache the servers use (--redis-url); None: each process's own memory.
 REDIS = {"url": None}
 
+# The scenario also timed compressed (Accept-Encoding: gzip), cached and not.
+GZIP_SCENARIO = "detailed list"
 SCENARIOS = [
     # name, path and query below /2.3.0/ ("{last}": the last page's offset). Detailed mode,
     # so every spacecraft page carries its flights.
@@ -137,6 +143,18 @@ def build(database_url, pages):
     return manage(database_url, "import_ll2", *map(str, pages))
 
 
+def import_phases(database_url, pages):
+    """{phase: seconds} of importing ``pages`` into a fresh database (``bench/phases.py``)."""
+    fresh_database(database_url)
+    manage(database_url, "migrate", "--noinput")
+    run = servers.run(
+        "-m", "bench.phases", *map(str, pages), env=environment(database_url), timeout=3600
+    )
+    if run.returncode != 0:
+        raise SystemExit(f"bench.phases failed:\n{run.stderr}")
+    return json.loads(run.stdout.splitlines()[-1])
+
+
 # --- gunicorn -------------------------------------------------------------------------------
 
 
@@ -157,8 +175,11 @@ class Server(servers.Server):
         return servers.process_group_cpu(self.process.pid, self.database)
 
 
+GZIP_HEADERS = {"Accept-Encoding": "gzip"}
+
+
 def fetch(server, path, gzip=False):
-    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    headers = GZIP_HEADERS if gzip else {}
     request = urllib.request.Request(f"{server.url}{path}", headers=headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.read()
@@ -169,6 +190,8 @@ def fetch(server, path, gzip=False):
 
 def load(server, path, duration, connections, gzip=False):
     """(requests/s, p50 ms, p99 ms, server CPU ms per request) of ``path`` under load.
+
+    ``gzip``: every request sends ``Accept-Encoding: gzip`` (the answer comes compressed).
 
     The server's CPU is what its gunicorn processes and their PostgreSQL
     backends used during the run, divided by the requests served: unlike
@@ -280,7 +303,7 @@ def same_body(ours, textbook):
     return ours == textbook.replace(b"/2.3.0/textbook/", b"/2.3.0/")
 
 
-def measure_all(args, database_url, count, label, orderings=False):
+def measure_all(args, database_url, count, label, orderings=False, gzip=True):
     paths = scenario_paths(count, orderings)
     results = {}
     with Server(database_url, API_CACHE_SECONDS=0) as server:
@@ -297,6 +320,10 @@ def measure_all(args, database_url, count, label, orderings=False):
             if not args.no_textbook:
                 results[name]["textbook"] = load(server, textbook, args.duration, args.connections)
             results[name]["uncached"] = load(server, ours, args.duration, args.connections)
+            if gzip and name == GZIP_SCENARIO:
+                results[name]["uncached_gzip"] = load(
+                    server, ours, args.duration, args.connections, gzip=True
+                )
             print(f"  [{label}] {name}: measured uncached", file=sys.stderr)
     return results
 
@@ -319,6 +346,9 @@ def main():
         help="Redis shared by the gunicorn workers, as in production (default: none)",
     )
     parser.add_argument("--no-textbook", action="store_true")
+    parser.add_argument(
+        "--only", choices=["import"], help="measure only this part (import: rates, memory, phases)"
+    )
     parser.add_argument("--workdir", help="where the pages go (default: a temporary directory)")
     args = parser.parse_args()
     REDIS["url"] = args.redis_url
@@ -340,7 +370,12 @@ def main():
         seconds, peak = build(database_url, pages)
         imports[records] = {"seconds": seconds, "rate": records / seconds, "peak_mb": peak}
         print(f"  imported {records} in {seconds:.1f} s, peak {peak:.0f} MB", file=sys.stderr)
+        imports[records]["phases"] = import_phases(database_url, pages)
     report["import"] = imports
+    if args.only == "import":
+        print(render_import(report, args))
+        (workdir / "report.json").write_text(json.dumps(report, indent=2, default=str))
+        return
 
     # requests
     pages = write_pages(workdir / f"pages-{args.records}", args.records)
@@ -357,7 +392,7 @@ def main():
             result["cached"] = load(server, result["path"], args.duration, args.connections)
             index[result["path"]] = name = f"{number}.json"
             (bodies / name).write_bytes(fetch(server, result["path"]))
-        gzipped = results["detailed list"]
+        gzipped = results[GZIP_SCENARIO]
         fetch(server, gzipped["path"], gzip=True)
         gzipped["cached_gzip"] = load(
             server, gzipped["path"], args.duration, args.connections, gzip=True
@@ -367,10 +402,6 @@ def main():
     with Server(database_url, app="bench.memory_app:application", BENCH_BODY_DIR=bodies) as server:
         for result in results.values():
             result["memory"] = load(server, result["path"], args.duration, args.connections)
-    with Server(database_url, API_CACHE_SECONDS=0) as server:
-        gzipped["uncached_gzip"] = load(
-            server, gzipped["path"], args.duration, args.connections, gzip=True
-        )
     paths = [result["path"] for result in results.values()]
     ours = count_queries(database_url, paths)
     textbook = count_queries(
@@ -396,7 +427,7 @@ def main():
             }
         database_url = scale_url
         args.no_textbook = True
-        scaled = measure_all(args, database_url, args.scale, args.scale, orderings=True)
+        scaled = measure_all(args, database_url, args.scale, args.scale, orderings=True, gzip=False)
         scaled_paths = [result["path"] for result in scaled.values()]
         for path, queries in count_queries(database_url, scaled_paths).items():
             next(r for r in scaled.values() if r["path"] == path)["queries"] = queries
@@ -452,6 +483,32 @@ def _cpu(measure):
     return f"{measure[3]:.2f}"
 
 
+def _import_lines(report):
+    lines = ["Import (manage.py import_ll2, detailed LL2 pages of 100, whole command):"]
+    for records, figures in sorted(report["import"].items()):
+        lines.append(
+            f"  {records:>7,} spacecraft: {figures['seconds']:.1f} s, "
+            f"{figures['rate']:,.0f} spacecraft/s, peak memory {figures['peak_mb']:.0f} MB"
+        )
+        phases = figures.get("phases")
+        if phases:
+            parts = ", ".join(
+                f"{phase} {seconds:.2f}" for phase, seconds in phases.items() if phase != "total"
+            )
+            lines.append(
+                f"  {'':>7}  the same in one process, by phase (s): {parts}; "
+                f"total {phases['total']:.2f} ({records / phases['total']:,.0f} spacecraft/s)"
+            )
+    return lines
+
+
+def render_import(report, args):
+    return "\n".join(
+        [f"Machine: {report['machine']}", f"Database: {report['database']}", ""]
+        + _import_lines(report)
+    )
+
+
 def render(report, args):
     lines = [
         f"Machine: {report['machine']}",
@@ -459,7 +516,7 @@ def render(report, args):
         f"load: {report['load']}, "
         f"{args.connections} connections, {args.duration} s per figure",
         "",
-        "Import (manage.py import_ll2, detailed LL2 pages of 100, whole command):",
+        *_import_lines(report),
     ]
     for records, figures in sorted(report["import"].items()):
         lines.append(
@@ -494,7 +551,7 @@ def render(report, args):
             f"| {result['textbook_queries']} → {result['queries']} "
             f"| {result['bytes']:,} ({result['gzip_bytes']:,}) |"
         )
-    gzipped = base["detailed list"]
+    gzipped = base[GZIP_SCENARIO]
     lines += [
         "",
         f"gzip, {SCENARIOS[1][1]} ({gzipped['bytes']:,} bytes, {gzipped['gzip_bytes']:,} "

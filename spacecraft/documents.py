@@ -11,13 +11,19 @@ LL2 id, and spliced into responses without being parsed again.
   ``?format=``.
 * **Checked** against the official schema's component, with LL2's
   nullability quirks (``spacecraft/ll2schema.py``), on import and in the
-  admin.
+  admin. A document given with its stored text is checked once per
+  process: the digest of each text found valid is remembered (a bounded
+  set), so a launch met again in another file, page or import is not
+  checked again. Validity depends on the stored text alone: the only thing
+  it leaves out, a hyperlink's ``?format=``, cannot make a ``uri`` invalid
+  (``tests/test_schema_agreement.py`` holds the schema to that).
 * **Served** as stored, except that every hyperlink gets the request's
   ``?format=`` as DRF's ``reverse`` adds it to our own links. The fast path
   splices the text into orjson's output (``orjson.Fragment``); the DRF path
   parses it and DRF's encoder writes the same bytes.
 """
 
+import hashlib
 import json
 import re
 import uuid
@@ -50,7 +56,9 @@ def _escape_separator(match):
 def encode(value):
     """``value`` as DRF's JSONRenderer writes it: compact, UTF-8, U+2028/U+2029 escaped."""
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return LINE_SEPARATORS.sub(_escape_separator, text)
+    if "\u2028" in text or "\u2029" in text:  # a quick look (none in most texts)
+        text = LINE_SEPARATORS.sub(_escape_separator, text)
+    return text
 
 
 def without_format(value):
@@ -73,8 +81,15 @@ def without_format(value):
 
 
 def stored_form(value):
-    """The text a document is stored as."""
-    text = encode(without_format(value))
+    """The text a document is stored as.
+
+    Encoded first: a text without ``format=`` has no link to take it off
+    (no character of it is escaped in JSON text), so only a document with
+    one is walked and encoded again.
+    """
+    text = encode(value)
+    if "format=" in text:
+        text = encode(without_format(value))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -82,14 +97,39 @@ def stored_form(value):
     return text
 
 
-def check(component, value, where="document"):
-    """Raise ``DocumentError`` naming the first problem if ``value`` breaks ``component``."""
+# (component, digest of the stored text) of the documents found valid.
+# Bounded: when full it starts again, so memory stays flat (about 15 MB at
+# most) however many documents pass.
+CHECKED_LIMIT = 100_000
+_checked = set()
+
+
+def _digest(component, text):
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return component, digest
+
+
+def check(component, value, where="document", text=None):
+    """Raise ``DocumentError`` naming the first problem if ``value`` breaks ``component``.
+
+    ``text``: ``value``'s stored form, if known; a text already found valid
+    is not checked again.
+    """
+    digest = None
+    if text is not None:
+        digest = _digest(component, text)
+        if digest in _checked:
+            return
     found = ll2schema.problems(component, value, closed=False, pin_defaults=False)
     if found:
         path, _, message = found[0].partition(": ")
         key = path.removeprefix("$").lstrip(".") or "(the whole document)"
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise DocumentError(f"{where} does not fit LL2's {component}: {key}: {message}{more}")
+    if digest is not None:
+        if len(_checked) >= CHECKED_LIMIT:
+            _checked.clear()
+        _checked.add(digest)
 
 
 def check_list(component, value, where):

@@ -30,14 +30,29 @@ default (LL2's ``response_mode``: ``SpacecraftNormal`` says ``"normal"``).
 
 Formats: ``date`` is checked; ``uri`` must be an absolute http(s) URL or
 empty (LL2 sends ``""`` for a blank URL field such as ``wiki_link``).
+
+Two validators check the same schema: ``jsonschema``'s (``validator``), the
+precise one, which names every problem, and a compiled one (``jsonschema_rs``,
+``fast_validator``), 200 times faster (65 µs for a launch document instead
+of 13 ms), which only says yes or no. ``problems`` asks the compiled one
+first and trusts its yes; on a no (or a value it cannot read) the precise
+one decides and words the problems. So the answers are the precise
+validator's, and only documents that fail pay for it. Both check formats
+with the same functions (``FORMATS``); a format not in ``FORMATS``
+(``date-time``, ``uuid``) is checked by neither. Where the two could differ,
+the compiled one is the stricter: ``pattern`` follows ECMA 262, whose ``$``
+does not match before a final newline as Python's does, and then the
+precise validator's yes stands (``tests/test_schema_agreement.py``).
 """
 
+import datetime
 import functools
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator, FormatChecker
+import jsonschema_rs
 
 SCHEMA_FILE = (
     Path(__file__).resolve().parent.parent
@@ -163,29 +178,105 @@ def json_schema(name, closed=False, pin_defaults=False):
     }
 
 
-FORMATS = FormatChecker(formats=["date"])
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-@FORMATS.checks("uri")
-def _is_uri(value):
-    if not isinstance(value, str) or value == "":
+def _is_date(value):
+    """RFC 3339's full-date: four, two and two digits, a real calendar day."""
+    if not isinstance(value, str):
         return True
-    parts = urlsplit(value)
+    if not DATE.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+# The usual link, which ``urlsplit`` surely reads as http(s) with a host: a
+# host of letters, digits, dots and hyphens, then a path, query or fragment
+# without the tab and newlines it would take out. Checked without it.
+PLAIN_URI = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][^\t\r\n]*)?")
+
+
+def _is_uri(value):
+    """An absolute http(s) URL (as ``urlsplit`` reads it), or empty."""
+    if not isinstance(value, str) or value == "" or PLAIN_URI.fullmatch(value):
+        return True
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+# The formats checked, by both validators; any other (date-time, uuid...) is not.
+FORMATS = {"date": _is_date, "uri": _is_uri}
 
 
 @functools.cache
 def validator(name, closed=False, pin_defaults=False):
+    """The precise validator (``jsonschema``), imported when first needed: the
+    compiled one answers every valid document, so an import of valid files
+    never loads it."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    for format_name, check in FORMATS.items():
+        checker.checks(format_name)(check)
     schema = json_schema(name, closed, pin_defaults)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=FORMATS)
+    return Draft202012Validator(schema, format_checker=checker)
+
+
+def _checked_formats_only(node):
+    """``node`` without the ``format`` keywords ``FORMATS`` does not check
+    (``date-time``, ``uuid``...), which the compiled validator would check."""
+    if isinstance(node, dict):
+        return {
+            key: _checked_formats_only(value)
+            for key, value in node.items()
+            if not (key == "format" and isinstance(value, str) and value not in FORMATS)
+        }
+    if isinstance(node, list):
+        return [_checked_formats_only(item) for item in node]
+    return node
+
+
+@functools.cache
+def fast_validator(name, closed=False, pin_defaults=False):
+    """The compiled validator of the same schema, formats checked by ``FORMATS``."""
+    return jsonschema_rs.Draft202012Validator(
+        _checked_formats_only(json_schema(name, closed, pin_defaults)),
+        validate_formats=True,
+        formats=FORMATS,
+    )
+
+
+def fast_says_valid(name, instance, closed=False, pin_defaults=False):
+    """The compiled validator's answer; False where it cannot read ``instance``
+    (a key that is not a string), so that the precise validator decides."""
+    try:
+        return fast_validator(name, closed, pin_defaults).is_valid(instance)
+    except ValueError:
+        return False
 
 
 def problems(name, instance, closed=True, pin_defaults=True):
     """Every way ``instance`` breaks component ``name``, as "path: message".
 
     Strict by default (see the module docstring); an empty list means valid.
+    The compiled validator answers a valid ``instance``; the precise one
+    finds and words the problems.
     """
+    if fast_says_valid(name, instance, closed, pin_defaults):
+        return []
+    return precise_problems(name, instance, closed, pin_defaults)
+
+
+def precise_problems(name, instance, closed=True, pin_defaults=True):
+    """``problems``, by the precise validator alone."""
     errors = validator(name, closed, pin_defaults).iter_errors(instance)
     return sorted(f"{error.json_path}: {error.message}" for error in _leaves(errors))
 

@@ -7,7 +7,6 @@ what only the tests use.
 
 from spacecraft.ll2schema import (  # noqa: F401  (re-exported for the tests)
     COMPONENT_REF,
-    FORMATS,
     SCHEMA_FILE,
     component_name,
     components,

@@ -9,10 +9,11 @@ file, the record, the flight and the key.
 
 import copy
 import json
+import uuid
 
 import pytest
 
-from spacecraft import models
+from spacecraft import ll2schema, models
 
 from . import factories
 from .ll2data import detailed_from_normal, page, seed_records
@@ -461,3 +462,88 @@ def test_the_progress_bar_names_what_the_files_held(db, tmp_path):
     )
     # The flight's own spacecraft is an object nested in it, not a record the files held.
     assert "\nspacecraft: 3 created, 0 updated, 0 unchanged\n" in shown
+
+
+def test_a_bad_launch_is_refused_with_the_file_record_flight_and_key(db, tmp_path):
+    record = detailed_with_flights(0)
+    launch = record["flights"][1]["launch"]
+    launch["slug"] = 42
+    path = write_json(tmp_path / "bad.json", page([record]))
+    _, message = fail(path)
+    assert message == (
+        f"{path}: record 0 (id {record['id']}) > flights[1] (id 2) > launch (id {launch['id']}): "
+        "launch does not fit LL2's LaunchNormal: slug: 42 is not of type 'string' "
+        "(nothing from this file was saved)\n"
+        f"1 of 1 files failed: {path}"
+    )
+
+
+def fresh_launch(sample):
+    """Real sample launch ``sample`` under an id no test has used: a text never checked."""
+    launch = copy.deepcopy(factories.sample_launches()[sample])
+    launch["id"] = str(uuid.uuid4())
+    return launch
+
+
+def test_each_launch_is_checked_once_per_import(db, tmp_path, monkeypatch):
+    checked = []
+    precise_or_fast = ll2schema.problems
+
+    def counted(component, instance, *args, **kwargs):
+        if component == "LaunchNormal":
+            checked.append(instance["id"])
+        return precise_or_fast(component, instance, *args, **kwargs)
+
+    monkeypatch.setattr(ll2schema, "problems", counted)
+    a, b, c = (fresh_launch(sample) for sample in range(3))
+    first = detailed_with_flights(0, flights=((1, 0), (2, 0), (3, 0)))
+    for flight_record, launch in zip(first["flights"], (a, b, a), strict=True):
+        flight_record["launch"] = launch
+    second = detailed_with_flights(1, flights=((4, 0), (5, 0)))
+    for flight_record, launch in zip(second["flights"], (b, c), strict=True):
+        flight_record["launch"] = copy.deepcopy(launch)
+    paths = [
+        write_json(tmp_path / "1.json", page([first])),
+        write_json(tmp_path / "2.json", page([second])),
+    ]
+    run(*paths)
+    assert checked == [a["id"], b["id"], c["id"]]
+    assert models.Launch.objects.filter(id__in=[a["id"], b["id"], c["id"]]).count() == 3
+
+    run(*paths)  # the same texts again, in another command
+    assert checked == [a["id"], b["id"], c["id"]]
+
+    changed = copy.deepcopy(second)
+    changed["flights"][0]["launch"]["name"] = "Renamed"  # another text: checked again
+    run(write_json(tmp_path / "3.json", page([changed])))
+    assert checked == [a["id"], b["id"], c["id"], b["id"]]
+
+
+def test_a_launch_checked_valid_before_is_still_checked_when_it_changes(db, tmp_path):
+    launch = fresh_launch(0)
+    record = detailed_with_flights(0, flights=((1, 0),))
+    record["flights"][0]["launch"] = launch
+    run(write_json(tmp_path / "good.json", page([record])))
+    before = dump()
+    broken = copy.deepcopy(record)
+    broken["flights"][0]["launch"]["slug"] = "not a slug"
+    path = write_json(tmp_path / "bad.json", page([broken]))
+    _, message = fail(path)
+    assert message.splitlines()[0] == (
+        f"{path}: record 0 (id {record['id']}) > flights[0] (id 1) > launch (id {launch['id']}): "
+        "launch does not fit LL2's LaunchNormal: slug: 'not a slug' does not match "
+        "'^[-a-zA-Z0-9_]+$' (nothing from this file was saved)"
+    )
+    assert dump() == before
+
+
+def test_a_launch_url_with_an_unclosed_bracket_is_refused_not_a_crash(db, tmp_path):
+    record = detailed_with_flights(0)
+    record["flights"][0]["launch"]["url"] = "https://[ll.thespacedevs.com/2.3.0/launches/"
+    refused(
+        tmp_path,
+        page([record]),
+        "flights[0] (id 1) > launch (id ",
+        "launch does not fit LL2's LaunchNormal: url: "
+        "'https://[ll.thespacedevs.com/2.3.0/launches/' is not a 'uri'",
+    )

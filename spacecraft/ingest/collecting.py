@@ -120,7 +120,7 @@ class Collector:
             row = self.rows[kind.name].get(pk)
             if row is not None and row.values["document"] == text:
                 return pk  # the same launch again (shared by several flights)
-            documents.check(kind.component, data, kind.name)
+            documents.check(kind.component, data, kind.name, text=text)
             values = {"document": text, **documents.copied_columns(kind.component, data)}
         except documents.DocumentError as error:
             raise ImportFailure(f"{where}: {error}") from None
