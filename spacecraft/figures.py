@@ -26,7 +26,9 @@ material this project holds gives a spacecraft's ``time_docked`` together with
 the docking events it would be summed from, so the rule cannot be checked.
 
 These rules are applied when flights change in the admin (``apply()``), never
-by an import: what LL2 sends is kept as sent.
+by an import: what LL2 sends is kept as sent. An imported ``time_in_space`` of
+a spacecraft ``in_space`` grows from the moment it was imported
+(``imported_clock()``), as LL2's own value grows after it was fetched.
 
 The clock: a growing ``time_in_space`` is stored with the moment it was true
 (``time_in_space_at``) and the value it had then (``time_in_space_base``). It
@@ -122,6 +124,33 @@ def apply(spacecraft, now=None):
     if changed:
         spacecraft.save(update_fields=changed)
     return values
+
+
+def imported_clock(model, values, stored, now):
+    """The clock columns an import writes beside a spacecraft's figures (others: none).
+
+    LL2's ``time_in_space`` of a spacecraft in space grows with LL2's clock, so the value a
+    record brings is served growing from the moment it was imported: ``values`` (the record's
+    columns, as converted) over ``stored`` (the row as it is, or None). The same value again,
+    already growing from an earlier import, keeps growing from then; another value starts
+    again from now; a spacecraft not in space does not grow.
+    """
+    if model._meta.label != "spacecraft.Spacecraft" or (
+        "time_in_space" not in values and "in_space" not in values
+    ):
+        return {}
+    stored = stored or {}
+    in_space = values.get("in_space", stored.get("in_space", False))
+    value = values.get("time_in_space", stored.get("time_in_space"))
+    if not in_space or value is None:
+        return {"time_in_space_base": None, "time_in_space_at": None}
+    if (
+        stored.get("time_in_space") == value
+        and stored.get("time_in_space_base") == value
+        and stored.get("time_in_space_at") is not None
+    ):
+        return {}
+    return {"time_in_space_base": value, "time_in_space_at": now}
 
 
 # --- the clock ----------------------------------------------------------------------------

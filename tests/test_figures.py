@@ -376,7 +376,7 @@ def test_an_import_keeps_ll2s_figures_before_and_after_admin_edits(
     assert record(api, craft) == imported
 
 
-def test_an_import_stops_a_growing_figure_at_ll2s_value(editor, api, clock, launches, db):
+def test_an_import_sets_a_growing_figure_to_ll2s_value(editor, api, clock, launches, db):
     sent = seed_record(1)  # Vostok-1P, as if LL2 had it in space
     sent.update(in_space=True, time_in_space="P30D")
     import_document({"results": [sent]})
@@ -388,7 +388,31 @@ def test_an_import_stops_a_growing_figure_at_ll2s_value(editor, api, clock, laun
     import_document({"results": [sent]})
     assert record(api, craft)["time_in_space"] == "P30D"  # as LL2 sent it
     clock["t"] += 3600
-    assert record(api, craft)["time_in_space"] == "P30D"  # and no longer growing
+    assert record(api, craft)["time_in_space"] == "P30DT1H"  # growing from the import, as LL2's
+
+
+def test_an_imported_spacecraft_in_space_grows_from_its_import(api, clock, db):
+    sent = seed_record(1)
+    sent.update(in_space=True, time_in_space="P30D")
+    import_document({"results": [sent]})
+    craft = models.Spacecraft.objects.get(id=sent["id"])
+    assert record(api, craft)["time_in_space"] == "P30D"
+    clock["t"] += 7200
+    assert record(api, craft)["time_in_space"] == "P30DT2H"
+    # The same record again (an hourly mirror of a stale LL2 page): it keeps growing from the
+    # first import, and the import changes nothing.
+    assert import_document({"results": [sent]})["spacecraft"].unchanged == 1
+    clock["t"] += 3600
+    assert record(api, craft)["time_in_space"] == "P30DT3H"
+    # LL2's newer value: served as sent, growing from now.
+    sent["time_in_space"] = "P30DT5H"
+    import_document({"results": [sent]})
+    assert record(api, craft)["time_in_space"] == "P30DT5H"
+    # Back on the ground: as sent, no growth.
+    sent["in_space"] = False
+    import_document({"results": [sent]})
+    clock["t"] += 3600
+    assert record(api, craft)["time_in_space"] == "P30DT5H"
 
 
 # --- the clock ---------------------------------------------------------------------------------

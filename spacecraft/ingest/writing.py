@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, transaction
 
+from spacecraft import figures
 from spacecraft.ingest.collecting import collect
 from spacecraft.ingest.errors import ImportFailure
 from spacecraft.ingest.kinds import KINDS, WRITE_ORDER, NestedList
@@ -59,8 +60,10 @@ def _write_kind(kind, rows, tally, stale):
     }
 
     to_create, to_update, changed_columns, m2m_changes = [], [], set(), {}
+    now = figures.clock()
     for pk, row in rows.items():
         stored = existing.get(pk)
+        row.values.update(figures.imported_clock(model, row.values, stored, now))
         if stored is None:
             to_create.append((pk, row.values))
             m2m_changes[pk] = row.many
