@@ -30,15 +30,16 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from spacecraft import documents  # noqa: E402
-from spacecraft.ingest import importer  # noqa: E402
+from spacecraft.ingest import writing  # noqa: E402
 
-# phase: (module, name of the function the importer calls through it)
+# phase: (module, name of the function the importer calls through it): a file's import is
+# ``writing.import_path``, which calls these by the names it imported them under.
 PHASES = {
-    "decode": (importer, "load_document"),
+    "decode": (writing, "load_document"),
     "encode": (documents, "stored_form"),
     "check": (documents, "check"),
-    "merge": (importer, "collect"),
-    "write": (importer, "write"),
+    "merge": (writing, "collect"),
+    "write": (writing, "write"),
 }
 
 
