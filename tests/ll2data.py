@@ -1,7 +1,7 @@
 """LL2-shaped test data built from the captured seed records.
 
 The seeds are normal-mode pages. ``detailed_from_normal(record)`` turns one
-normal record into LL2's detailed form (rendered by ``tests/ll2shape.py`` from
+normal record into LL2's detailed form (rendered by ``devtools/ll2shape.py`` from
 the record's facts and plausible detailed-only ones) (``SpacecraftEndpointDetailed``:
 the configuration as ``SpacecraftConfigDetailed`` with its agency as
 ``AgencyNormal``, families as ``SpacecraftConfigFamilyDetailed``, plus
@@ -19,7 +19,8 @@ import datetime
 
 import isodate
 
-from . import ll2shape
+from devtools import ll2shape
+
 from .conftest import load_seed
 
 LICENSE = {"id": 1, "name": "Unknown", "priority": 9, "link": None}

@@ -8,12 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from devtools import ll2shape
+from devtools.fake_ll2 import detailed_records
 from spacecraft import documents
 from spacecraft.ingest.importer import KINDS, WRITE_ORDER, import_document
 from spacecraft.models import Spacecraft, SpacecraftFlight
 
 from . import factories
-from .fake_ll2 import detailed_records
 
 DETAILED = detailed_records(15, first_id=1001)
 
@@ -190,7 +191,7 @@ def with_flights(catalogue):
     crafts = list(Spacecraft.objects.order_by("id"))
     launches = [factories.launch(n) for n in range(3)]
     landing = factories.landing(9)
-    crew = documents.stored_form([factories.astronaut_flight(1), factories.astronaut_flight(2)])
+    crew = documents.stored_form([ll2shape.astronaut_flight(1), ll2shape.astronaut_flight(2)])
     for number, craft in enumerate(crafts[:12]):
         for flight in range(number % 3 + 1):
             factories.flight(

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from devtools import ll2shape
 from spacecraft import documents
 from spacecraft.serving import cache
 
@@ -79,7 +80,7 @@ def normal_form(api, spacecraft):
 
 
 def expected_flights(api, spacecraft):
-    samples = factories.sample_launches()
+    samples = ll2shape.sample_launches()
     normal = normal_form(api, spacecraft)
     flights = list(spacecraft.flights.order_by("launch__net", "id"))
     return [
@@ -102,7 +103,7 @@ def expected_flights(api, spacecraft):
             "mission_end": "2024-10-20T12:30:00Z",
             "spacecraft": normal,
             "launch": with_format(samples[1], "json"),
-            "landing": with_format(factories.landing_document(55), "json"),
+            "landing": with_format(ll2shape.landing_document(55), "json"),
             "duration": "P15DT4H47M",
             "turn_around_time": "P120D",
             "response_mode": "normal",
@@ -140,10 +141,10 @@ def test_launch_is_spliced_as_ll2_sent_it(api, craft):
     # Without ?format= the links are LL2's, and the bytes are LL2's compact encoding.
     response = api.get(f"/2.3.0/spacecraft/{craft.id}/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
-    for sample in factories.sample_launches()[:2]:
+    for sample in ll2shape.sample_launches()[:2]:
         assert compact(sample) in response.content
     assert b"5.972168e+24" in response.content  # the Earth's mass, as LL2 writes it
-    assert compact(factories.landing_document(55)) in response.content
+    assert compact(ll2shape.landing_document(55)) in response.content
 
 
 def test_links_in_documents_carry_the_requests_format(api, craft):
@@ -306,5 +307,5 @@ def test_a_launch_shared_by_two_flights_is_one_row(api, db):
 def test_browsable_page_shows_flights_with_its_format(api, craft):
     page = api.get(f"/2.3.0/spacecraft/{craft.id}/", {"format": "api"})
     assert page.status_code == 200
-    launch_id = factories.sample_launches()[0]["id"]
+    launch_id = ll2shape.sample_launches()[0]["id"]
     assert f"/2.3.0/launches/{launch_id}/?format=api".encode() in page.content

@@ -9,67 +9,24 @@ the same before and after.
 
 import json
 import os
-import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from devtools import servers
 from spacecraft import models
 from spacecraft.ingest.importer import WRITE_ORDER, ImportFailure, import_document, load_document
 
-from . import servers
-from .conftest import SEED_FILES, load_seed
+from .conftest import SEED_FILES, SUMMARY_LINE, dump, fail, load_seed, run, summary, write_json
 from .ll2data import detailed_from_normal, page, seed_records
 
 BROWSABLE = {name: path.with_suffix(".browsable.txt") for name, path in SEED_FILES.items()}
-SUMMARY_LINE = re.compile(r"^(?P<kind>[a-z ]+): (\d+) created, (\d+) updated, (\d+) unchanged$")
 
 
 # --- helpers ---------------------------------------------------------------------
-
-
-def run(*paths):
-    """Run the command; (stdout, stderr). Raises CommandError like the command."""
-    out, err = StringIO(), StringIO()
-    call_command("import_ll2", *map(str, paths), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def fail(*paths):
-    """Run the command expecting failure; (stdout, stderr + the error's message)."""
-    out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError) as caught:
-        call_command("import_ll2", *map(str, paths), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue() + str(caught.value)
-
-
-def summary(out):
-    """{kind: (created, updated, unchanged)} from the command's summary lines."""
-    tallies = {}
-    for line in out.splitlines():
-        match = SUMMARY_LINE.match(line)
-        if match:
-            tallies[match["kind"]] = tuple(int(n) for n in match.groups()[1:])
-    return tallies
-
-
-def dump():
-    """Every row of every table, so "nothing changed" can be compared whole."""
-    tables = {}
-    with connection.cursor() as cursor:
-        for table in sorted(connection.introspection.table_names()):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            tables[table] = sorted(repr(row) for row in cursor.fetchall())
-    return tables
-
-
-def write_json(path, value):
-    path.write_text(json.dumps(value, indent=2), encoding="utf-8")
-    return path
 
 
 def distinct_ids(records, pick):
@@ -736,9 +693,8 @@ def test_command_line_exit_codes_and_messages(cli_database, tmp_path):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE is PostgreSQL's")
 def test_a_large_import_refreshes_the_planner_statistics_once(db, tmp_path, monkeypatch):
+    from devtools.fake_ll2 import detailed_records
     from spacecraft.ingest import importer
-
-    from .fake_ll2 import detailed_records
 
     monkeypatch.setattr(importer, "ANALYZE_AFTER", 10)
     path = tmp_path / "page.json"

@@ -15,7 +15,7 @@ from spacecraft import models
 from spacecraft.api import urls
 
 from . import schema
-from .test_modes import HOST, dicts, get_json, import_catalogue
+from .conftest import HOST, dicts, get_json, import_catalogue
 
 ENDPOINTS = [
     "spacecraft_configurations",

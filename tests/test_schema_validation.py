@@ -11,8 +11,10 @@ import json
 
 import pytest
 
+from devtools.catalogue import ESA_VEHICLES, catalogue_records
+
 from . import schema
-from .test_modes import ESA_VEHICLES, HOST, catalogue_records, get_json, import_catalogue
+from .conftest import HOST, get_json, import_catalogue
 
 PAGE = "PaginatedPolymorphicSpacecraftEndpointList"
 NORMAL = "SpacecraftNormal"

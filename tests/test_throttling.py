@@ -12,7 +12,7 @@ import re
 import pytest
 from django.core.cache import cache
 
-from . import servers
+from devtools import servers
 
 URL = "/2.3.0/spacecraft/"
 MESSAGE = re.compile(r"Request was throttled\. Expected available in (\d+) seconds\.")

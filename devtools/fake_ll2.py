@@ -11,7 +11,7 @@ or invalid bodies, slow answers, refusals, a ``next`` link to another host or
 back to the same page.
 
 ``detailed_records(n)`` builds ``n`` deterministic spacecraft in LL2 2.3.0's
-detailed form (rendered by ``tests/ll2shape.py`` from the facts below), with
+detailed form (rendered by ``devtools/ll2shape.py`` from the facts below), with
 the shared objects (agencies, families, images...) nested consistently, nulls,
 empty lists and non-ASCII text, exactly as our own API renders them for a
 request to ``http://testserver``.
@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import isodate
 
-from . import ll2shape, servers
+from devtools import ll2shape, servers
 
 SPACECRAFT_PATH = "/2.3.0/spacecraft/"
 
@@ -267,7 +267,7 @@ TIMES = [
 
 
 def agency(pk):
-    """The facts of agency ``pk`` (``tests/ll2shape.py`` renders them)."""
+    """The facts of agency ``pk`` (``devtools/ll2shape.py`` renders them)."""
     facts = AGENCIES[pk]
     return {
         **facts,
