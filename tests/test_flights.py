@@ -83,31 +83,43 @@ def expected_flights(api, spacecraft):
     samples = ll2shape.sample_launches()
     normal = normal_form(api, spacecraft)
     flights = list(spacecraft.flights.order_by("launch__net", "id"))
-    return [
+    facts = [
         {
             "id": flights[0].id,
-            "url": f"http://testserver/2.3.0/spacecraft_flights/{flights[0].id}/?format=json",
             "destination": None,
             "mission_end": "1994-10-04T08:00:00Z",
-            "spacecraft": normal,
-            "launch": with_format(samples[0], "json"),
+            "launch": samples[0],
             "landing": None,
             "duration": "-P10948DT2H",
             "turn_around_time": None,
-            "response_mode": "normal",
         },
         {
             "id": flights[1].id,
-            "url": f"http://testserver/2.3.0/spacecraft_flights/{flights[1].id}/?format=json",
             "destination": "International Space Station",
             "mission_end": "2024-10-20T12:30:00Z",
-            "spacecraft": normal,
-            "launch": with_format(samples[1], "json"),
-            "landing": with_format(ll2shape.landing_document(55), "json"),
+            "launch": samples[1],
+            "landing": ll2shape.splashdown(55, samples[0]["pad"]["location"]),
             "duration": "P15DT4H47M",
             "turn_around_time": "P120D",
-            "response_mode": "normal",
         },
+    ]
+    # As served here: our host for the flight's own link, every LL2 link (the documents'
+    # as LL2 sent them) with the request's format; the spacecraft as our list writes it.
+    return [
+        {
+            **with_format(
+                ll2shape.flight_around(
+                    {
+                        **flight,
+                        "url": f"http://testserver/2.3.0/spacecraft_flights/{flight['id']}/",
+                    },
+                    {},
+                ),
+                "json",
+            ),
+            "spacecraft": normal,
+        }
+        for flight in facts
     ]
 
 
@@ -191,13 +203,7 @@ def detailed_spacecraft(api, spacecraft):
 
 
 def test_flights_list_detailed_and_detail(api, craft):
-    crew = [
-        {
-            "id": 9,
-            "role": {"id": 1, "role": "Commander", "priority": 0},
-            "astronaut": {"id": 2, "url": "https://ll.thespacedevs.com/2.3.0/astronauts/2/"},
-        }
-    ]
+    crew = [ll2shape.astronaut_flight(9)]
     flight = craft.flights.get(destination="International Space Station")
     flight.launch_crew = documents.stored_form(crew)
     flight.save()
@@ -205,10 +211,8 @@ def test_flights_list_detailed_and_detail(api, craft):
     normal = expected_flights(api, craft)
     expected = []
     for record in normal:
-        detailed = {**record, "spacecraft": spacecraft, "response_mode": "detailed"}
-        detailed["launch_crew"] = with_format(crew, "json") if record["id"] == flight.id else []
-        detailed["onboard_crew"] = detailed["landing_crew"] = detailed["docking_events"] = []
-        expected.append(detailed)
+        crews = {"launch_crew": with_format(crew, "json")} if record["id"] == flight.id else {}
+        expected.append(ll2shape.flight_detailed(record, spacecraft, **crews))
     page = api.get(FLIGHTS, {"format": "json", "mode": "detailed"}).json()
     assert page["results"] == expected
     assert list(page["results"][0]) == schema.properties("SpacecraftFlightDetailed")
