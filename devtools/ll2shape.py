@@ -351,21 +351,21 @@ def flight_around(flight, spacecraft, base=LL2_BASE):
 
 
 # A detailed flight's lists, in LL2's order, after its response_mode.
-FLIGHT_LISTS = ("launch_crew", "onboard_crew", "landing_crew", "docking_events")
+FLIGHT_DETAILED = ("launch_crew", "onboard_crew", "landing_crew", "docking_events")
 
 
 def flight_detailed(normal, spacecraft, **lists):
     """``SpacecraftFlightDetailed``: ``normal`` (a ``SpacecraftFlightNormal`` record) with
     ``spacecraft`` (its ``SpacecraftDetailed`` form, without flights) and ``lists``
-    (``FLIGHT_LISTS``: ``AstronautFlight`` and ``DockingEventForChaserNormal`` lists; empty
+    (``FLIGHT_DETAILED``: ``AstronautFlight`` and ``DockingEventForChaserNormal`` lists; empty
     when not given)."""
-    unknown = set(lists) - set(FLIGHT_LISTS)
+    unknown = set(lists) - set(FLIGHT_DETAILED)
     assert not unknown, f"not a detailed flight's list: {sorted(unknown)}"
     return {
         **normal,
         "spacecraft": spacecraft,
         "response_mode": "detailed",
-        **{key: list(lists.get(key, ())) for key in FLIGHT_LISTS},
+        **{key: list(lists.get(key, ())) for key in FLIGHT_DETAILED},
     }
 
 

@@ -16,9 +16,9 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models as db_models
 
-from spacecraft import models
+from spacecraft import documents, models
 from spacecraft.fields import format_duration
-from spacecraft.forms import FlightForm, ISODurationField, LandingForm, LaunchForm
+from spacecraft.forms import DocumentModelForm, FlightForm, ISODurationField
 
 FORMFIELD_OVERRIDES = {
     db_models.DurationField: {"form_class": ISODurationField},
@@ -232,7 +232,7 @@ class SpacecraftFlightInline(admin.StackedInline):
     extra = 0
     fields = FLIGHT_FIELDS + ["launch_crew", "onboard_crew", "landing_crew", "docking_events"]
     autocomplete_fields = ["launch", "landing"]
-    ordering = ["launch__net", "id"]
+    ordering = models.SpacecraftFlight._meta.ordering
     formfield_overrides = FORMFIELD_OVERRIDES
 
     def get_queryset(self, request):
@@ -302,16 +302,15 @@ class DocumentAdmin(CatalogueAdmin):
     from the document and shown read-only.
     """
 
-    copied = ()
+    form = DocumentModelForm
 
     def get_readonly_fields(self, request, obj=None):
-        return ["id", *self.copied] if obj is not None else list(self.copied)
+        copied = list(documents.copied_of(self.model))
+        return ["id", *copied] if obj is not None else copied
 
 
 @admin.register(models.Launch)
 class LaunchAdmin(DocumentAdmin):
-    form = LaunchForm
-    copied = ("name", "slug", "net", "status")
     list_display = ["id", "name", "net", "status"]
     list_display_links = ["id", "name"]
     list_filter = ["status"]
@@ -320,7 +319,6 @@ class LaunchAdmin(DocumentAdmin):
 
 @admin.register(models.Landing)
 class LandingAdmin(DocumentAdmin):
-    form = LandingForm
     list_display = ["id", "__str__"]
     list_display_links = ["id", "__str__"]
     search_fields = ["document"]

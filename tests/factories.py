@@ -244,7 +244,7 @@ def launch(sample=0, **changes):
     return models.Launch.objects.create(
         id=document["id"],
         document=documents.stored_form(document),
-        **documents.launch_columns(document),
+        **documents.copied_columns(models.Launch, document),
     )
 
 
