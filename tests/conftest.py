@@ -31,6 +31,29 @@ def load_seed(name):
     return json.loads(SEED_FILES[name].read_text(encoding="utf-8"))
 
 
+# --- comparing our answers with LL2's data ---------------------------------------------
+
+
+def as_ll2(value):
+    """``value`` (one of our answers, parsed) without the keys of our own
+    (``declarations.OWN_FIELDS``: LL2 never sends them), at every level, key order kept:
+    what compares with LL2's data. The same value when we declare none."""
+    from spacecraft import declarations
+
+    own = declarations.own_keys()
+    if not own:
+        return value
+    return _without(value, own)
+
+
+def _without(value, keys):
+    if isinstance(value, dict):
+        return {key: _without(item, keys) for key, item in value.items() if key not in keys}
+    if isinstance(value, list):
+        return [_without(item, keys) for item in value]
+    return value
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """Only tests marked ``server`` may start processes (see devtools/servers.py)."""
@@ -206,10 +229,11 @@ def import_catalogue():
 
 
 def get_json(api, path, params=None, **extra):
-    """GET as LL2's own host, so that every url is LL2's."""
+    """GET as LL2's own host, so that every url is LL2's; parsed, without the keys of our
+    own (``as_ll2``), to compare with LL2's data."""
     response = api.get(path, params or {}, HTTP_HOST=HOST, secure=True, **extra)
     assert response.status_code == 200, response.content[:500]
-    return json.loads(response.content)
+    return as_ll2(json.loads(response.content))
 
 
 @pytest.fixture

@@ -20,7 +20,17 @@ from devtools import servers
 from spacecraft import models
 from spacecraft.ingest.importer import WRITE_ORDER, ImportFailure, import_document, load_document
 
-from .conftest import SEED_FILES, SUMMARY_LINE, dump, fail, load_seed, run, summary, write_json
+from .conftest import (
+    SEED_FILES,
+    SUMMARY_LINE,
+    as_ll2,
+    dump,
+    fail,
+    load_seed,
+    run,
+    summary,
+    write_json,
+)
 from .ll2data import detailed_from_normal, page, seed_records
 
 BROWSABLE = {name: path.with_suffix(".browsable.txt") for name, path in SEED_FILES.items()}
@@ -165,7 +175,7 @@ def test_detailed_page_round_trips_through_the_api(db, api, settings, tmp_path, 
     )
 
     assert response.status_code == 200
-    ours = {record["id"]: record for record in json.loads(response.content)["results"]}
+    ours = {record["id"]: record for record in as_ll2(json.loads(response.content))["results"]}
     assert sorted(ours) == sorted(record["id"] for record in records)
     for record in records:
         assert json.dumps(ours[record["id"]]) == json.dumps(record)
