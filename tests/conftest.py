@@ -14,21 +14,13 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from devtools.catalogue import HOST, catalogue_records
+from devtools.ll2data import SEED_FILES, SEEDS, load_seed  # noqa: F401  (for the tests)
 
 # The real-browser fixtures (site, page, admin_page...).
 pytest_plugins = ["tests.browser"]
 
 LL2 = Path(__file__).resolve().parent.parent / "fixtures" / "ll2"
-SEEDS = LL2 / "seeds"
-SEED_FILES = {
-    "ll": SEEDS / "ll-spacecraft-offset120-ordering-mission_ends_count.json",
-    "lldev": SEEDS / "lldev-spacecraft-offset10-ordering-time_docked.json",
-}
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "ll2_seed.json"
-
-
-def load_seed(name):
-    return json.loads(SEED_FILES[name].read_text(encoding="utf-8"))
 
 
 # --- comparing our answers with LL2's data ---------------------------------------------

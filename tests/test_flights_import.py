@@ -1,6 +1,6 @@
 """Importing flights: detailed spacecraft records and /spacecraft_flights/ pages.
 
-The records are LL2-shaped (``tests/ll2data.py`` on the captured seeds) and
+The records are LL2-shaped (``devtools/ll2data.py`` on the captured seeds) and
 their launches the real LL2 2.3.0 records of fixtures/ll2/samples/. What is
 imported is served back exactly as it was sent, when asked for as LL2's own
 host. Refusals change nothing (every table compared whole) and name the
@@ -13,10 +13,10 @@ import json
 import pytest
 
 from devtools import ll2shape
+from devtools.ll2data import detailed_from_normal, page, seed_records
 from spacecraft import models
 
 from .conftest import HOST, dump, fail, get_json, run, summary, write_json
-from .ll2data import detailed_from_normal, page, seed_records
 
 BASE = f"https://{HOST}/2.3.0"
 # Where the flights' landings are: the first sample launch's pad, as LL2 sent it.

@@ -1,7 +1,7 @@
 """``manage.py import_ll2``: every accepted input, its guarantees, every refusal.
 
 Inputs are the captured seed pages and data derived from them
-(``tests/ll2data.py``); bad inputs are written to ``tmp_path``. Every refusal
+(``devtools/ll2data.py``); bad inputs are written to ``tmp_path``. Every refusal
 is checked the same way: the command fails, the message names the file and
 the record, nothing prints a traceback, and a full dump of every table is
 the same before and after.
@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from devtools import servers
+from devtools.ll2data import detailed_from_normal, page, seed_records
 from spacecraft import models
 from spacecraft.ingest.importer import WRITE_ORDER, ImportFailure, import_document, load_document
 
@@ -31,7 +32,6 @@ from .conftest import (
     summary,
     write_json,
 )
-from .ll2data import detailed_from_normal, page, seed_records
 
 BROWSABLE = {name: path.with_suffix(".browsable.txt") for name, path in SEED_FILES.items()}
 

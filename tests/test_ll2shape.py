@@ -10,9 +10,9 @@ import pytest
 from bench.dataset import records as bench_records
 from devtools.catalogue import catalogue_records
 from devtools.fake_ll2 import detailed_records
+from devtools.ll2data import detailed_from_normal, seed_records
 
 from . import schema
-from .ll2data import detailed_from_normal, seed_records
 
 DETAILED = "SpacecraftEndpointDetailed"
 
