@@ -18,6 +18,7 @@ LL2 id, and spliced into responses without being parsed again.
   parses it and DRF's encoder writes the same bytes.
 """
 
+import functools
 import json
 import re
 import uuid
@@ -173,10 +174,15 @@ def _model(model_or_component):
     ``DocumentField`` names: the importer's kinds carry that)."""
     if not isinstance(model_or_component, str):
         return model_or_component
-    for model in stored_models():
-        if model.LL2.component == model_or_component:
-            return model
-    raise LookupError(f"no model keeps {model_or_component} documents")
+    model = _by_component().get(model_or_component)
+    if model is None:
+        raise LookupError(f"no model keeps {model_or_component} documents")
+    return model
+
+
+@functools.cache
+def _by_component():
+    return {model.LL2.component: model for model in stored_models()}
 
 
 def document_id(model, document):
