@@ -240,7 +240,7 @@ def launch(sample=0, **changes):
     from spacecraft import documents
 
     document = ll2shape.launch_from(ll2shape.sample_launches()[sample], **changes)
-    documents.check("LaunchNormal", document)
+    documents.check(documents.component_of(models.Launch), document)
     return models.Launch.objects.create(
         id=document["id"],
         document=documents.stored_form(document),
@@ -253,7 +253,7 @@ def landing(pk=1, **changes):
     from spacecraft import documents
 
     document = ll2shape.landing_document(pk, **changes)
-    documents.check("Landing", document)
+    documents.check(documents.component_of(models.Landing), document)
     return models.Landing.objects.create(id=pk, document=documents.stored_form(document))
 
 
