@@ -2,7 +2,7 @@
 
 ``write_pages(directory, count)`` writes ``count`` spacecraft in pages of 100
 (``page-00001.json``...) shaped as LL2's ``/2.3.0/spacecraft/?mode=detailed``
-answers (by ``tests/ll2shape.py``, the one builder of LL2-shaped data), so
+answers (by ``devtools/ll2shape.py``, the one builder of LL2-shaped data), so
 ``manage.py import_ll2`` reads them as it reads LL2's own. The same arguments
 always give the same bytes (one seeded ``random.Random``).
 
@@ -23,10 +23,8 @@ from pathlib import Path
 
 import isodate
 
-from tests import ll2shape
+from devtools import ll2shape
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_LAUNCHES = ROOT / "fixtures" / "ll2" / "samples" / "launches-normal-2.3.0.json"
 DESTINATIONS = ["Low Earth Orbit", "International Space Station", "Tiangong", "Lunar orbit", None]
 LANDING_TYPES = [
     {"id": 4, "name": "Splashdown", "abbrev": "SD", "description": "Ocean landing."},
@@ -79,7 +77,7 @@ def _duration(rng, nullable=True):
 class Catalogue:
     """Every shared object's facts, drawn once, so repeated appearances are identical.
 
-    ``tests/ll2shape.py`` renders them as LL2 does; the agencies' ``info_url``
+    ``devtools/ll2shape.py`` renders them as LL2 does; the agencies' ``info_url``
     and ``wiki_url`` are facts LL2 shows only on an agency's own detailed page,
     so they stay out of the spacecraft records (they are still drawn, so every
     other value is what it always was for a seed).
@@ -118,7 +116,7 @@ class Catalogue:
         self.configs = [self._config(i + 1) for i in range(config_count)]
         # Flights draw from their own generator: the other values stay what they were.
         self.flight_rng = random.Random(seed + 1)
-        self.samples = json.loads(SAMPLE_LAUNCHES.read_text("utf-8"))
+        self.samples = ll2shape.sample_launches()
         self.next_flight = self.next_launch = self.next_landing = 1
         self.shareable = []  # the previous spacecraft's launches, used once so far
         self.landing_locations = [self._landing_location(i + 1) for i in range(6)]

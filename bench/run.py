@@ -52,7 +52,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.dataset import write_pages
-from tests import servers
+from devtools import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shared cache the servers use (--redis-url); None: each process's own memory.

@@ -18,9 +18,9 @@ from django.db import models as db_models
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from spacecraft import figures, models
+from spacecraft import documents, figures, models
 from spacecraft.fields import format_duration
-from spacecraft.forms import FlightForm, ISODurationField, LandingForm, LaunchForm
+from spacecraft.forms import DocumentModelForm, FlightForm, ISODurationField
 
 FORMFIELD_OVERRIDES = {
     db_models.DurationField: {"form_class": ISODurationField},
@@ -259,7 +259,7 @@ class SpacecraftFlightInline(FlightFigures, admin.StackedInline):
     extra = 0
     fields = FLIGHT_FIELDS + ["launch_crew", "onboard_crew", "landing_crew", "docking_events"]
     autocomplete_fields = ["launch", "landing"]
-    ordering = ["launch__net", "id"]
+    ordering = models.SpacecraftFlight._meta.ordering
     formfield_overrides = FORMFIELD_OVERRIDES
 
     def get_queryset(self, request):
@@ -344,10 +344,11 @@ class DocumentAdmin(CatalogueAdmin):
     from the document and shown read-only.
     """
 
-    copied = ()
+    form = DocumentModelForm
 
     def get_readonly_fields(self, request, obj=None):
-        return ["id", *self.copied] if obj is not None else list(self.copied)
+        copied = list(documents.copied_of(self.model))
+        return ["id", *copied] if obj is not None else copied
 
 
 def follow_flights(spacecraft):
@@ -358,9 +359,6 @@ def follow_flights(spacecraft):
 
 @admin.register(models.Launch)
 class LaunchAdmin(DocumentAdmin):
-    form = LaunchForm
-    copied = ("name", "slug", "net", "status")
-
     def save_model(self, request, obj, form, change):
         """A launch whose date changed: the figures of the spacecraft that flew on it follow."""
         old_net = models.Launch.objects.filter(pk=obj.pk).values_list("net", flat=True).first()
@@ -376,7 +374,6 @@ class LaunchAdmin(DocumentAdmin):
 
 @admin.register(models.Landing)
 class LandingAdmin(DocumentAdmin):
-    form = LandingForm
     list_display = ["id", "__str__"]
     list_display_links = ["id", "__str__"]
     search_fields = ["document"]

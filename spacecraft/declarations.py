@@ -44,6 +44,27 @@ LL2_DECLARATIONS = {
 }
 
 
+# Fields of our own: keys our serializers write that LL2 never sends (so neither its
+# schema, nor its pages, nor the builder's records have them). Per serializer class
+# (subclasses inherit), the keys. The tests that compare our answers with LL2's data
+# leave these keys out of the comparison (``tests/conftest.py``: ``as_ll2``), and
+# ``tests/test_declared_once.py`` checks that each is a key of its serializer and of no
+# LL2 component. See docs/adding-a-field.md.
+OWN_FIELDS = {}
+
+
+def own_keys():
+    """Every key of our own, whatever object writes it (an own key is never an LL2 key)."""
+    return frozenset(name for names in OWN_FIELDS.values() for name in names)
+
+
+def own_fields_of(serializer_class):
+    """The keys of our own ``serializer_class`` writes (its own and its bases')."""
+    return [
+        name for klass in reversed(serializer_class.__mro__) for name in OWN_FIELDS.get(klass, ())
+    ]
+
+
 def required_keys(serializer_class):
     """The keys our document's component for ``serializer_class`` lists as required.
 

@@ -23,12 +23,15 @@ LL2 id, and spliced into responses without being parsed again.
   parses it and DRF's encoder writes the same bytes.
 """
 
+import functools
 import hashlib
 import json
 import re
 import uuid
 
 import orjson
+from django.apps import apps
+from django.db import models
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 from rest_framework.reverse import preserve_builtin_query_params
@@ -173,49 +176,103 @@ class DocumentField(serializers.Field):
         return json.loads(with_format(value, self.context.get("request")))
 
 
-# --- what a launch's columns copy from its document ----------------------------------
+# --- the rows that keep a document: their id and copied columns -----------------------
+#
+# A model keeping an LL2 document declares it in its inner class ``LL2`` (``component``,
+# ``copied``: spacecraft/models.py). Everything below is read from that declaration and
+# from the model's own fields, so the importer, the admin's forms and the serializers
+# agree on it without naming a component themselves.
 
 
-def launch_id(document):
-    """A launch document's id, which LL2's schema says is a UUID."""
-    try:
-        return uuid.UUID(document.get("id"))
-    except (TypeError, ValueError, AttributeError):
-        raise DocumentError(f"launch: id: not a UUID: {str(document.get('id'))[:40]!r}") from None
+def stored_models():
+    """The models that keep an LL2 document (a launch, a landing), in the app's order."""
+    return [model for model in apps.get_app_config("spacecraft").get_models() if _declares(model)]
 
 
-def landing_id(document):
-    pk = document.get("id")
-    if type(pk) is not int or not 0 < pk < 2**31:
-        raise DocumentError(f"landing: id: not a positive integer id: {str(pk)[:40]!r}")
-    return pk
+def _declares(model):
+    return isinstance(model.__dict__.get("LL2"), type)
 
 
-def document_id(component, document):
-    """The LL2 id of a ``LaunchNormal`` (a UUID) or ``Landing`` (an integer) document."""
-    return {"LaunchNormal": launch_id, "Landing": landing_id}[component](document)
+def component_of(model):
+    """The official schema's component ``model``'s documents fit (``LaunchNormal``...)."""
+    return declaration(model).component
 
 
-def copied_columns(component, document):
-    """The columns a document's row copies from it (a launch's name, date...)."""
-    return launch_columns(document) if component == "LaunchNormal" else {}
+def copied_of(model):
+    """The names of ``model``'s columns copied from its document, in declared order."""
+    return tuple(declaration(model).copied)
 
 
-def launch_columns(document):
-    """The ``Launch`` columns copied from a (checked) ``LaunchNormal`` document."""
-    status = document.get("status") or {}
-    net = document.get("net")
-    if not isinstance(net, str):
-        raise DocumentError("launch: net: a launch needs its date (net)")
-    try:
-        parsed = parse_datetime(net)
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise DocumentError(f"launch: net: not an ISO 8601 date-time with a zone: {net[:40]!r}")
-    return {
-        "name": document.get("name") or "",
-        "slug": document.get("slug") or "",
-        "net": parsed,
-        "status": status.get("name") or "" if isinstance(status, dict) else "",
-    }
+def declaration(model):
+    if not _declares(model):
+        raise TypeError(f"{model.__name__} keeps no LL2 document (it has no inner class LL2)")
+    return model.LL2
+
+
+def _model(model_or_component):
+    """A model given itself, or by the component it declares (what a serializer's
+    ``DocumentField`` names: the importer's kinds carry that)."""
+    if not isinstance(model_or_component, str):
+        return model_or_component
+    model = _by_component().get(model_or_component)
+    if model is None:
+        raise LookupError(f"no model keeps {model_or_component} documents")
+    return model
+
+
+@functools.cache
+def _by_component():
+    return {model.LL2.component: model for model in stored_models()}
+
+
+def document_id(model, document):
+    """The LL2 id of a document ``model`` keeps, by the type of ``model``'s primary key:
+    a UUID (a launch's) or a positive integer (a landing's). ``model`` may be named by
+    its component."""
+    model = _model(model)
+    name, field = model._meta.model_name, model._meta.pk
+    pk = document.get("id") if isinstance(document, dict) else None
+    if isinstance(field, models.UUIDField):
+        try:
+            return uuid.UUID(pk)
+        except (TypeError, ValueError, AttributeError):
+            raise DocumentError(f"{name}: id: not a UUID: {str(pk)[:40]!r}") from None
+    if isinstance(field, models.IntegerField):
+        if type(pk) is not int or not 0 < pk < 2**31:
+            raise DocumentError(f"{name}: id: not a positive integer id: {str(pk)[:40]!r}")
+        return pk
+    raise TypeError(f"{model.__name__}.{field.name}: no id rule for a {type(field).__name__}")
+
+
+def copied_columns(model, document):
+    """The values of ``model``'s columns copied from a (checked) document, by column;
+    each converted after its field's type. ``model`` may be named by its component."""
+    model = _model(model)
+    name = model._meta.model_name
+    values = {}
+    for column, path in model.LL2.copied.items():
+        value = document
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        values[column] = _column_value(name, model._meta.get_field(column), path, value)
+    return values
+
+
+def _column_value(name, field, path, value):
+    if isinstance(field, models.DateTimeField):
+        if not isinstance(value, str):
+            raise DocumentError(f"{name}: {path}: a {name} needs its date ({path})")
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise DocumentError(
+                f"{name}: {path}: not an ISO 8601 date-time with a zone: {value[:40]!r}"
+            )
+        return parsed
+    if isinstance(field, models.CharField):
+        return value if isinstance(value, str) else ""
+    raise TypeError(
+        f"{field.model.__name__}.{field.name}: a copied column cannot be a {type(field).__name__}"
+    )

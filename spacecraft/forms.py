@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 
 from spacecraft import documents
 from spacecraft.fields import format_duration
+from spacecraft.serializers import SpacecraftFlightDetailedSerializer
 from spacecraft.values import parse_duration, parse_signed_duration
 
 DURATION_HELP = (
@@ -128,22 +129,25 @@ def _refuse_constant(name):
 
 
 class DocumentModelForm(forms.ModelForm):
-    """A launch or landing: its ``document`` typed as JSON; the id and copied
-    columns are read from it."""
-
-    component = ""
+    """A launch or landing: its ``document`` typed as JSON; the id and copied columns
+    are read from it. Everything follows the model's ``LL2`` declaration
+    (``spacecraft/documents.py``): the component the document must fit, its id rule,
+    the columns it fills."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        model = self._meta.model
         self.fields["document"] = DocumentFormField(
-            self.component, help_text=self._meta.model._meta.get_field("document").help_text
+            documents.component_of(model),
+            help_text=model._meta.get_field("document").help_text,
         )
 
     def clean_document(self):
         document = self.cleaned_data["document"]
+        model = self._meta.model
         try:
-            pk = self.document_id(document)
-            self.copied = self.columns(document)
+            pk = documents.document_id(model, document)
+            self.copied = documents.copied_columns(model, document)
         except documents.DocumentError as error:
             raise ValidationError(str(error), code="invalid") from None
         existing = self.instance._state.adding is False
@@ -153,16 +157,10 @@ class DocumentModelForm(forms.ModelForm):
                 "add a new record for another LL2 id.",
                 code="id",
             )
-        if not existing and self._meta.model.objects.filter(pk=pk).exists():
+        if not existing and model.objects.filter(pk=pk).exists():
             raise ValidationError(f"A record with id {pk} exists already.", code="id")
         self.document_pk = pk
         return documents.stored_form(document)
-
-    def document_id(self, document):
-        raise NotImplementedError
-
-    def columns(self, document):
-        return {}
 
     def _post_clean(self):
         if "document" in self.cleaned_data:
@@ -172,39 +170,28 @@ class DocumentModelForm(forms.ModelForm):
         super()._post_clean()
 
 
-class LaunchForm(DocumentModelForm):
-    component = "LaunchNormal"
-
-    def document_id(self, document):
-        return documents.launch_id(document)
-
-    def columns(self, document):
-        return documents.launch_columns(document)
-
-
-class LandingForm(DocumentModelForm):
-    component = "Landing"
-
-    def document_id(self, document):
-        return documents.landing_id(document)
-
-
-# A detailed flight's lists, as LL2 sent them: (field, the component of an item).
-FLIGHT_LISTS = {
-    "launch_crew": "AstronautFlight",
-    "onboard_crew": "AstronautFlight",
-    "landing_crew": "AstronautFlight",
-    "docking_events": "DockingEventForChaserNormal",
-}
+def document_lists(serializer_class):
+    """{field: component of an item} of the document lists ``serializer_class`` writes
+    from columns of its own model (a detailed flight's crews and docking events)."""
+    return {
+        name: field.component
+        for name, field in serializer_class().fields.items()
+        if isinstance(field, documents.DocumentField)
+        and field.many_documents
+        and field.source == name
+    }
 
 
 class FlightForm(forms.ModelForm):
-    """A flight: the crew and docking lists typed as JSON (its duration and turn-around
-    time are derived, never typed: ``spacecraft/figures.py``)."""
+    """A flight: the crew and docking lists typed as JSON, each item checked against
+    the component the detailed flight's serializer declares for it (its duration and
+    turn-around time are derived, never typed: ``spacecraft/figures.py``)."""
+
+    lists = document_lists(SpacecraftFlightDetailedSerializer)  # {field: component}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, component in FLIGHT_LISTS.items():
+        for name, component in self.lists.items():
             if name in self.fields:
                 self.fields[name] = DocumentFormField(
                     component,
@@ -216,7 +203,7 @@ class FlightForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in FLIGHT_LISTS:
+        for name in self.lists:
             if isinstance(cleaned.get(name), list):
                 cleaned[name] = documents.stored_form(cleaned[name])
         return cleaned

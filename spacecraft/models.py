@@ -346,6 +346,13 @@ class CatalogueVersion(models.Model):
 # a text column rather than jsonb, which would reorder keys and rewrite
 # numbers. Links in it are stored without ``?format=``; the server adds the
 # request's (spacecraft/documents.py).
+#
+# Each such model says so in its inner class ``LL2``, the one declaration that
+# ``spacecraft/documents.py`` reads for the importer, the admin, its forms and the
+# serializers: ``component``, the official schema's component the document fits;
+# ``copied``, which columns copy which of its keys (a dotted path). The id rule
+# follows the primary key's type (a UUID, a positive integer); a copied column's
+# conversion follows its field's type (text, a date-time with its zone).
 
 
 class SignedDurationField(models.DurationField):
@@ -370,6 +377,10 @@ class Launch(models.Model):
         ordering = ["net", "id"]
         indexes = [models.Index(fields=["net", "id"])]
 
+    class LL2:
+        component = "LaunchNormal"
+        copied = {"name": "name", "slug": "slug", "net": "net", "status": "status.name"}
+
     def __str__(self):
         return self.name or str(self.id)
 
@@ -380,6 +391,10 @@ class Landing(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    class LL2:
+        component = "Landing"
+        copied = {}
 
     def __str__(self):
         return f"landing {self.id}"

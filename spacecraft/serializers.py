@@ -7,7 +7,7 @@ The names follow the component names of LL2's official OpenAPI document.
 
 from rest_framework import serializers
 
-from spacecraft import models
+from spacecraft import documents, models
 from spacecraft.documents import DocumentField
 from spacecraft.fields import DetailURLField, ISODurationField, ResponseModeField
 from spacecraft.figures import GrowingDurationField
@@ -265,8 +265,10 @@ class SpacecraftFlightNormalSerializer(serializers.ModelSerializer):
     url = DetailURLField("spacecraftflight-detail")
     spacecraft = SpacecraftNormalSerializer()
     # The documents as LL2 sent them (spacecraft/documents.py).
-    launch = DocumentField("LaunchNormal", source="launch.document")
-    landing = DocumentField("Landing", source="landing.document", allow_null=True)
+    launch = DocumentField(documents.component_of(models.Launch), source="launch.document")
+    landing = DocumentField(
+        documents.component_of(models.Landing), source="landing.document", allow_null=True
+    )
     duration = ISODurationField()
     turn_around_time = ISODurationField()
     response_mode = ResponseModeField("normal")

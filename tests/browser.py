@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from . import servers
+from devtools import servers
 
 CHROMIUM = Path(os.environ.get("CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [

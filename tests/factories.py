@@ -13,16 +13,14 @@ parents and manufacturers), the worst case for query counts.
 that PostgreSQL's physical row order differs from id order.
 """
 
-import copy
 import datetime
-import json
 import math
-import uuid
 
 from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max
 
+from devtools import ll2shape
 from spacecraft import models
 from spacecraft.storage import stamp
 
@@ -236,89 +234,26 @@ def mirror_checkpoint(**fields):
 # --- flights ------------------------------------------------------------------------
 
 
-def sample_launches():
-    """The three real LL2 2.3.0 LaunchNormal records of fixtures/ll2/samples/."""
-    from .conftest import LL2
-
-    return json.loads((LL2 / "samples" / "launches-normal-2.3.0.json").read_text("utf-8"))
-
-
 def launch(sample=0, **changes):
-    """A launch whose document is real sample ``sample`` with ``changes`` to its keys.
-
-    ``number=N`` gives it a new id and url (a distinct launch from the same sample).
-    """
+    """A launch whose document is real sample ``sample`` with ``changes`` to its keys
+    (``devtools.ll2shape.launch_from``: ``number=N`` makes it a distinct launch)."""
     from spacecraft import documents
 
-    document = copy.deepcopy(sample_launches()[sample])
-    number = changes.pop("number", None)
-    if number is not None:
-        document["id"] = str(uuid.UUID(int=number))
-        document["url"] = f"https://ll.thespacedevs.com/2.3.0/launches/{document['id']}/"
-    document.update(changes)
-    documents.check("LaunchNormal", document)
+    document = ll2shape.launch_from(ll2shape.sample_launches()[sample], **changes)
+    documents.check(documents.component_of(models.Launch), document)
     return models.Launch.objects.create(
         id=document["id"],
         document=documents.stored_form(document),
-        **documents.launch_columns(document),
+        **documents.copied_columns(models.Launch, document),
     )
 
 
-def landing_document(pk=1, **changes):
-    """A Landing as LL2 2.3.0 writes one: a splashdown, its location taken from a real
-    sample launch's (the Earth, 5.972168e+24 kg, and all)."""
-    location = copy.deepcopy(sample_launches()[0]["pad"]["location"])
-    body = location.pop("celestial_body")
-    body = {
-        key: body[key]
-        for key in (
-            "response_mode",
-            "id",
-            "name",
-            "type",
-            "diameter",
-            "mass",
-            "gravity",
-            "length_of_day",
-            "atmosphere",
-            "image",
-            "description",
-            "wiki_url",
-        )
-    }
-    document = {
-        "id": pk,
-        "url": f"https://ll.thespacedevs.com/2.3.0/landings/{pk}/",
-        "attempt": True,
-        "success": True,
-        "description": "Splashdown off the coast of Florida.",
-        "downrange_distance": None,
-        "landing_location": {
-            "id": 7,
-            "name": "Atlantic Ocean",
-            "active": True,
-            "abbrev": "ATL",
-            "description": "",
-            "location": location,
-            "longitude": -75.5,
-            "latitude": 29.0,
-            "image": None,
-            "successful_landings": 119,
-            "attempted_landings": 120,
-            "failed_landings": 1,
-            "celestial_body": body,
-        },
-        "type": {"id": 4, "name": "Splashdown", "abbrev": "SD", "description": "Ocean landing."},
-    }
-    document.update(changes)
-    return document
-
-
 def landing(pk=1, **changes):
+    """A landing whose document is ``devtools.ll2shape.landing_document(pk, **changes)``."""
     from spacecraft import documents
 
-    document = landing_document(pk, **changes)
-    documents.check("Landing", document)
+    document = ll2shape.landing_document(pk, **changes)
+    documents.check(documents.component_of(models.Landing), document)
     return models.Landing.objects.create(id=pk, document=documents.stored_form(document))
 
 
@@ -328,37 +263,3 @@ def flight(of_spacecraft, of_launch=None, **fields):
     return models.SpacecraftFlight.objects.create(
         spacecraft=of_spacecraft, launch=of_launch or launch(), **fields
     )
-
-
-def astronaut_flight(pk=1):
-    """An AstronautFlight (one crew member of a detailed flight) as LL2 2.3.0 writes it."""
-    sample = sample_launches()[0]
-    return {
-        "id": pk,
-        "role": {"id": 1, "role": "Commander", "priority": 0},
-        "astronaut": {
-            "id": 100 + pk,
-            "url": f"https://ll.thespacedevs.com/2.3.0/astronauts/{100 + pk}/",
-            "name": f"Astronaut {pk}",
-            "status": {"id": 1, "name": "Active"},
-            "agency": {
-                key: sample["launch_service_provider"][key]
-                for key in ("response_mode", "id", "url", "name", "abbrev", "type")
-            },
-            "image": None,
-            "response_mode": "list",
-            "type": {"id": 2, "name": "Government"},
-            "in_space": False,
-            "time_in_space": "P178DT2H",
-            "eva_time": "PT21H5M",
-            "age": 58,
-            "date_of_birth": "1965-09-19",
-            "date_of_death": None,
-            "nationality": [sample["pad"]["country"]],
-            "bio": "Test pilot and astronaut.",
-            "wiki": None,
-            "last_flight": "2024-06-05T14:52:15Z",
-            "first_flight": "2006-12-10T01:47:35Z",
-            "social_media_links": [],
-        },
-    }

@@ -5,6 +5,8 @@ importer and the admin check launches and landings with it too); this module add
 what only the tests use.
 """
 
+from jsonschema import Draft7Validator
+
 from spacecraft.ll2schema import (  # noqa: F401  (re-exported for the tests)
     COMPONENT_REF,
     SCHEMA_FILE,
@@ -55,3 +57,28 @@ def _walk(node, instance, path, name=None):
     if "items" in node and isinstance(instance, list):
         for index, item in enumerate(instance):
             yield from _walk(node["items"], item, f"{path}[{index}]")
+
+
+def openapi_validator(document, name):
+    """A JSON Schema validator for one component (OpenAPI 3.0 ``nullable`` made JSON Schema)."""
+    return Draft7Validator(
+        {
+            "$ref": f"#/components/schemas/{name}",
+            "components": {"schemas": as_json_schema(document["components"]["schemas"])},
+        }
+    )
+
+
+def as_json_schema(node):
+    if isinstance(node, list):
+        return [as_json_schema(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: as_json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        if "type" in node:
+            node["type"] = [node["type"], "null"]
+        else:
+            return {"anyOf": [node, {"type": "null"}]}
+    node.pop("discriminator", None)
+    return node

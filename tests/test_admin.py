@@ -11,7 +11,6 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Max
 from django.test import Client
@@ -19,14 +18,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools import ll2shape
 from spacecraft import models
 from spacecraft.ingest.importer import import_document
 
-from . import factories, ll2shape
-from .conftest import load_seed
+from . import factories
+from .conftest import load_seed, submit, url
 
-PASSWORD = "correct horse battery staple"
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Logging in is what these tests do most.
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 APP_MODELS = list(apps.get_app_config("spacecraft").get_models())
 # Bookkeeping, shown but never typed in: they have no add page.
@@ -34,59 +34,8 @@ READ_ONLY = {models.MirrorCheckpoint, models.CatalogueVersion}
 SINGLETONS = {models.CatalogueVersion}  # one row, whatever is written
 
 
-def url(model, action, *args):
-    meta = model._meta
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{action}", args=args)
-
-
 def model_id(model):
     return model._meta.model_name
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Logging in is what these tests do most; the default hasher takes ~0.5 s a hash.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def superuser(db):
-    return get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD)
-
-
-@pytest.fixture
-def editor(superuser):
-    """A CSRF-enforcing client logged in through the admin's login form."""
-    client = Client(enforce_csrf_checks=True)
-    login = reverse("admin:login")
-    response = client.get(login)
-    assert response.status_code == 200
-    response = client.post(
-        login,
-        {
-            "username": "editor",
-            "password": PASSWORD,
-            "next": "/admin/",
-            "csrfmiddlewaretoken": csrf_token(response),
-        },
-    )
-    assert response.status_code == 302, response.content
-    assert response["Location"] == "/admin/"
-    return client
-
-
-@pytest.fixture
-def api_cache(settings):
-    """Response caching on, where the API has it, so "the next request" is a real test."""
-    middleware = "spacecraft.serving.cache.ResponseCacheMiddleware"
-    if middleware not in settings.MIDDLEWARE:
-        return
-    from spacecraft.serving import cache
-
-    settings.API_CACHE_SECONDS = 300
-    cache.store.clear()
-    yield
-    cache.store.clear()
 
 
 @pytest.fixture
@@ -94,32 +43,6 @@ def staff_client(superuser):
     client = Client()
     client.force_login(superuser)
     return client
-
-
-def csrf_token(response):
-    match = CSRF_INPUT.search(response.content.decode())
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-def submit(client, page, data, expect_saved=True):
-    """GET a form page, then POST ``data`` with the page's CSRF token."""
-    response = client.get(page)
-    assert response.status_code == 200
-    response = client.post(page, {**data, "csrfmiddlewaretoken": csrf_token(response)})
-    if expect_saved:
-        assert response.status_code == 302, form_errors(response)
-    return response
-
-
-def form_errors(response):
-    context = response.context
-    if not context or "adminform" not in context:
-        return response.content[:2000]
-    errors = dict(context["adminform"].form.errors)
-    for formset in context.get("inline_admin_formsets", []):
-        errors["inlines"] = formset.formset.errors
-    return errors
 
 
 def add(client, model, data):

@@ -18,15 +18,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from spacecraft import models, serializers
-from spacecraft.api import views
-from spacecraft.ingest.importer import ImportFailure, import_document
-from spacecraft.models import MirrorCheckpoint
-
-from . import ll2shape, schema
-from .fake_ll2 import FakeLL2, agency_records
-from .test_mirror import sync
-from .test_modes import (
+from devtools import ll2shape
+from devtools.catalogue import (
     AIRBUS,
     ATV_CONFIG,
     BASE,
@@ -34,12 +27,17 @@ from .test_modes import (
     ESA,
     HOST,
     SPACE_RIDER_CONFIG,
-    _sorted_nested_lists,
     catalogue_records,
-    get_json,
-    import_catalogue,
 )
-from .test_openapi import validator
+from devtools.fake_ll2 import FakeLL2, agency_records
+from spacecraft import models, serializers
+from spacecraft.api import views
+from spacecraft.ingest.importer import ImportFailure, import_document
+from spacecraft.models import MirrorCheckpoint
+
+from . import schema
+from .conftest import get_json, import_catalogue, sorted_nested_lists, sync
+from .schema import openapi_validator as validator
 
 AGENCIES_PATH = "/2.3.0/agencies/"
 STATS = ll2shape.AGENCY_STATISTICS
@@ -113,7 +111,7 @@ def agencies(db, settings):
 
 def expected_detail(pk):
     """What LL2 sends for /agencies/{pk}/, nested lists in id order, as JSON text."""
-    return json.dumps(_sorted_nested_lists(ll2shape.agency_detailed(FACTS[pk], BASE)))
+    return json.dumps(sorted_nested_lists(ll2shape.agency_detailed(FACTS[pk], BASE)))
 
 
 def listed(api, **params):
@@ -167,7 +165,7 @@ def test_detail_is_ll2s_detailed_agency_key_for_key(agencies, api, pk):
 @pytest.mark.parametrize("mode", ["list", "normal", "detailed"])
 def test_list_in_each_mode_is_ll2s_page(agencies, api, mode):
     body = get_json(api, AGENCIES_PATH, {"mode": mode})
-    expected = _sorted_nested_lists(agencies_page(mode))
+    expected = sorted_nested_lists(agencies_page(mode))
     expected["results"].sort(key=lambda record: record["id"])
     assert json.dumps(body) == json.dumps(expected)
 

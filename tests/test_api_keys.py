@@ -23,9 +23,10 @@ from spacecraft.api import throttling
 from spacecraft.models import APIKey
 from spacecraft.serving import cache as response_cache
 
-from .conftest import load_seed
+from .conftest import csrf_token, load_seed
 from .schema import validator
-from .test_admin import csrf_token, editor, fast_password_hashing, superuser  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 NOW = 1_800_000_000 + 1029  # 1,800,000,000 is a whole number of days
 LEFT_IN_HOUR = 3600 - 1029

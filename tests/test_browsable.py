@@ -16,8 +16,7 @@ from spacecraft import models
 from spacecraft.api import urls, views
 
 from . import factories, schema
-from .conftest import SEEDS
-from .test_modes import import_catalogue
+from .conftest import SEEDS, import_catalogue
 
 VIEWSETS = [(prefix, viewset) for prefix, viewset, _ in urls.router.registry]
 LL2_DOCS = "https://ll.thespacedevs.com/docs/"

@@ -462,3 +462,60 @@ def flatten(select_related, prefix=""):
     for name, nested in select_related.items():
         yield prefix + name
         yield from flatten(nested, f"{prefix}{name}__")
+
+
+# --- fields of our own ---------------------------------------------------------------------
+
+
+def own_field_problems(own_fields):
+    """What is wrong with a declaration of fields of our own (``declarations.OWN_FIELDS``):
+    a key its serializer does not write, or a key some LL2 component has (the tests that
+    compare with LL2's data leave own keys out by name, so none may be LL2's)."""
+    from . import schema
+
+    ll2_keys = {
+        key for component in schema.components().values() for key in component.get("properties", {})
+    }
+    found = []
+    for serializer_class, names in own_fields.items():
+        written = serializer_class().fields
+        for name in names:
+            if name not in written:
+                found.append(f"{serializer_class.__name__}.{name}: not a key it writes")
+            if name in ll2_keys:
+                found.append(f"{serializer_class.__name__}.{name}: a key LL2 sends")
+    return found
+
+
+def test_the_own_fields_are_keys_we_write_and_ll2_never_sends():
+    assert own_field_problems(declarations.OWN_FIELDS) == []
+
+
+def test_a_wrong_own_field_is_named():
+    planted = {serializers.SpacecraftNormalSerializer: ("description", "notes_of_ours")}
+    assert own_field_problems(planted) == [
+        "SpacecraftNormalSerializer.description: a key LL2 sends",
+        "SpacecraftNormalSerializer.notes_of_ours: not a key it writes",
+    ]
+
+
+def test_own_fields_are_inherited_by_the_subclasses(monkeypatch):
+    monkeypatch.setattr(
+        declarations, "OWN_FIELDS", {serializers.SpacecraftNormalSerializer: ("x", "y")}
+    )
+    assert declarations.own_fields_of(serializers.SpacecraftEndpointDetailedSerializer) == [
+        "x",
+        "y",
+    ]
+    assert declarations.own_fields_of(serializers.AgencyNormalSerializer) == []
+    assert declarations.own_keys() == {"x", "y"}
+
+
+def test_the_comparisons_with_ll2_leave_the_own_keys_out(monkeypatch):
+    from .conftest import as_ll2
+
+    monkeypatch.setattr(
+        declarations, "OWN_FIELDS", {serializers.SpacecraftNormalSerializer: ("note",)}
+    )
+    payload = {"note": 1, "a": [{"b": 3, "note": 2}], "c": {"note": None}, "d": "é\u2028"}
+    assert list(as_ll2(payload).items()) == [("a", [{"b": 3}]), ("c", {}), ("d", "é\u2028")]

@@ -25,7 +25,7 @@ from spacecraft.ingest.importer import import_document
 from spacecraft.serving import cache
 
 from . import factories
-from .conftest import load_seed
+from .conftest import assert_identical, both, load_seed
 
 VIEWSETS = {
     "spacecraft": views.SpacecraftViewSet,
@@ -116,23 +116,6 @@ def edge_flights():
                 turn_around_time=datetime.timedelta(seconds=number, microseconds=7),
                 mission_end=None,
             )
-
-
-def both(api, monkeypatch, path, **params):
-    """(fast answer, serializer answer) to the same request."""
-    fast = api.get(path, params)
-    monkeypatch.setattr(views.LL2ViewSet, "fast", False)
-    try:
-        slow = api.get(path, params)
-    finally:
-        monkeypatch.setattr(views.LL2ViewSet, "fast", True)
-    return fast, slow
-
-
-def assert_identical(fast, slow):
-    assert fast.status_code == slow.status_code, (fast.content[:300], slow.content[:300])
-    assert fast["Content-Type"] == slow["Content-Type"]
-    assert fast.content == slow.content
 
 
 def test_every_representation_compiles():

@@ -24,17 +24,9 @@ from spacecraft.ingest.importer import import_document
 from spacecraft.serving import cache
 
 from . import factories
-from .conftest import load_seed
-from .test_admin import (  # noqa: F401  (fixtures)
-    api_cache,
-    csrf_token,
-    editor,
-    fast_password_hashing,
-    submit,
-    superuser,
-    url,
-)
-from .test_fast_equivalence import assert_identical, both
+from .conftest import assert_identical, both, load_seed, submit, url
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 UTC = datetime.UTC
 FIGURES = ["flights_count", "mission_ends_count", "time_in_space", "fastest_turnaround"]

@@ -15,19 +15,14 @@ import re
 import pytest
 from django.utils.html import escape
 
+from devtools import ll2shape
 from spacecraft import models
 
 from . import factories
-from .test_admin import (  # noqa: F401  (fixtures)
-    api_cache,
-    csrf_token,
-    editor,
-    fast_password_hashing,
-    form_errors,
-    submit,
-    superuser,
-    url,
-)
+from .conftest import form_errors, submit, url
+
+# Logging in is what these tests do most.
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 
 def pretty(value):
@@ -45,7 +40,7 @@ def box_error(response):
 
 
 def test_a_launch_is_added_from_its_json(editor, db):
-    sample = factories.sample_launches()[0]
+    sample = ll2shape.sample_launches()[0]
     submit(editor, url(models.Launch, "add"), {"document": pretty(sample), "_save": "Save"})
     launch = models.Launch.objects.get()
     assert str(launch.id) == sample["id"]
@@ -70,7 +65,7 @@ def test_a_launch_is_added_from_its_json(editor, db):
     ],
 )
 def test_a_launch_that_breaks_the_schema_is_refused(editor, db, change, reason):
-    sample = factories.sample_launches()[1]
+    sample = ll2shape.sample_launches()[1]
     change(sample)
     response = submit(
         editor,
@@ -99,7 +94,7 @@ def test_the_change_page_shows_pretty_json_and_read_only_columns(editor, db):
     launch = factories.launch(0)
     page = editor.get(url(models.Launch, "change", launch.id)).content.decode()
     box = re.search(r"<textarea[^>]*name=\"document\"[^>]*>(.*?)</textarea>", page, re.S)
-    assert json.loads(html.unescape(box.group(1))) == factories.sample_launches()[0]
+    assert json.loads(html.unescape(box.group(1))) == ll2shape.sample_launches()[0]
     assert '\n  "url": ' in html.unescape(box.group(1))
     for column in ("name", "slug", "net", "status"):
         assert not re.search(rf'<input[^>]*name="{column}"', page), column
@@ -129,7 +124,7 @@ def test_an_edited_launch_shows_in_the_api_on_the_next_request(editor, api, api_
 def test_a_launch_cannot_change_its_id(editor, db):
     launch = factories.launch(0)
     document = json.loads(launch.document)
-    document["id"] = factories.sample_launches()[1]["id"]
+    document["id"] = ll2shape.sample_launches()[1]["id"]
     response = submit(
         editor,
         url(models.Launch, "change", launch.id),
@@ -141,10 +136,10 @@ def test_a_launch_cannot_change_its_id(editor, db):
 
 
 def test_a_landing_is_added_and_checked(editor, db):
-    good = factories.landing_document(12)
+    good = ll2shape.landing_document(12)
     submit(editor, url(models.Landing, "add"), {"document": pretty(good), "_save": "Save"})
     assert models.Landing.objects.get().id == 12
-    bad = factories.landing_document(13)
+    bad = ll2shape.landing_document(13)
     del bad["landing_location"]
     response = submit(
         editor,

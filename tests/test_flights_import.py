@@ -1,6 +1,6 @@
 """Importing flights: detailed spacecraft records and /spacecraft_flights/ pages.
 
-The records are LL2-shaped (``tests/ll2data.py`` on the captured seeds) and
+The records are LL2-shaped (``devtools/ll2data.py`` on the captured seeds) and
 their launches the real LL2 2.3.0 records of fixtures/ll2/samples/. What is
 imported is served back exactly as it was sent, when asked for as LL2's own
 host. Refusals change nothing (every table compared whole) and name the
@@ -13,14 +13,15 @@ import uuid
 
 import pytest
 
+from devtools import ll2shape
+from devtools.ll2data import detailed_from_normal, page, seed_records
 from spacecraft import ll2schema, models
 
-from . import factories
-from .ll2data import detailed_from_normal, page, seed_records
-from .test_import import dump, fail, run, summary, write_json
-from .test_modes import HOST, get_json
+from .conftest import HOST, dump, fail, get_json, run, summary, write_json
 
 BASE = f"https://{HOST}/2.3.0"
+# Where the flights' landings are: the first sample launch's pad, as LL2 sent it.
+PAD_LOCATION = ll2shape.sample_launches()[0]["pad"]["location"]
 
 
 @pytest.fixture(autouse=True)
@@ -48,21 +49,18 @@ def without_format(value):
 
 
 def flight(pk, spacecraft, launch=0, **fields):
-    """A flight as LL2 2.3.0 writes it inside a detailed spacecraft record."""
-    record = {
+    """A flight as LL2 2.3.0 writes it inside a detailed spacecraft record (``spacecraft``:
+    the record's normal form), ``fields`` changing its keys."""
+    facts = {
         "id": pk,
-        "url": f"{BASE}/spacecraft_flights/{pk}/",
         "destination": "International Space Station",
         "mission_end": "2024-10-25T07:29:00Z",
-        "spacecraft": spacecraft,
-        "launch": factories.sample_launches()[launch],
-        "landing": factories.landing_document(pk + 1000),
+        "launch": ll2shape.sample_launches()[launch],
+        "landing": ll2shape.splashdown(pk + 1000, PAD_LOCATION),
         "duration": "P20DT21H29M",
         "turn_around_time": "P151DT2H44M",
-        "response_mode": "normal",
     }
-    record.update(fields)
-    return record
+    return {**ll2shape.flight_around(facts, spacecraft, BASE), **fields}
 
 
 def detailed_with_flights(index=0, flights=((1, 0), (2, 1))):
@@ -74,16 +72,11 @@ def detailed_with_flights(index=0, flights=((1, 0), (2, 1))):
 
 def detailed_flight(record):
     """``record`` (a normal flight) as the flights endpoint's detailed form."""
-    detailed = copy.deepcopy(record)
     spacecraft = get_json_any(record["spacecraft"]["id"])
     del spacecraft["flights"]
     spacecraft["response_mode"] = "normal"
-    detailed.update(spacecraft=spacecraft, response_mode="detailed")
-    detailed["launch_crew"] = [factories.astronaut_flight(3)]
-    detailed["onboard_crew"] = []
-    detailed["landing_crew"] = [factories.astronaut_flight(3)]
-    detailed["docking_events"] = []
-    return detailed
+    crew = [ll2shape.astronaut_flight(3)]
+    return ll2shape.flight_detailed(record, spacecraft, launch_crew=crew, landing_crew=crew)
 
 
 def get_json_any(pk):
@@ -109,7 +102,7 @@ def test_a_detailed_record_is_served_back_as_sent(api, db, tmp_path):
     response = api.get(
         f"/2.3.0/spacecraft/{record['id']}/", HTTP_HOST=HOST, secure=True, format="json"
     )
-    sample = factories.sample_launches()[0]
+    sample = ll2shape.sample_launches()[0]
     assert json.dumps(sample, ensure_ascii=False, separators=(",", ":")).encode() in (
         response.content
     )
@@ -480,7 +473,7 @@ def test_a_bad_launch_is_refused_with_the_file_record_flight_and_key(db, tmp_pat
 
 def fresh_launch(sample):
     """Real sample launch ``sample`` under an id no test has used: a text never checked."""
-    launch = copy.deepcopy(factories.sample_launches()[sample])
+    launch = copy.deepcopy(ll2shape.sample_launches()[sample])
     launch["id"] = str(uuid.uuid4())
     return launch
 

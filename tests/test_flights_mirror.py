@@ -1,6 +1,6 @@
 """Mirroring flights (``import_ll2 --from``) from an LL2-compatible server.
 
-The server replays pages our API answered (``Replay``), so the flights can be
+The harness's ``servers.Recorded`` replays pages our API answered, so the flights can be
 emptied here and synced back. A sync of ``/2.3.0/spacecraft/`` (detailed by
 default) stores the flights its records carry, with no extra call; a sync of
 ``/2.3.0/spacecraft_flights/`` stores the flights pages. Afterwards the API
@@ -8,66 +8,32 @@ answers what it answered before.
 """
 
 import datetime
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from devtools import ll2shape, servers
 from spacecraft import documents, models
 from spacecraft.serving import cache
 
 from . import factories
-from .test_mirror import sync
+from .conftest import sync
 
 
-class Replay:
-    """An HTTP server answering, for each path and query, the bytes our API answered."""
-
-    def __init__(self):
-        self.pages = {}
-        replay = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = replay.pages.get(self.path)
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, format, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self):
-        self.server.server_close()
-
-    def capture(self, url):
-        """Our API's answer to ``url`` and to every page its next links lead to."""
-        cache.store.clear()
-        client = Client(HTTP_HOST=self.host)
-        while url:
-            parts = urlsplit(url)
-            path = f"{parts.path}?{parts.query}"
-            response = client.get(path)
-            assert response.status_code == 200
-            self.pages[path] = response.content
-            url = response.json()["next"]
-
-    def __enter__(self):
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join()
+def capture(replay, url):
+    """Record our API's answer to ``url``, and to every page its next links lead to, for
+    ``replay`` (the harness's ``servers.Recorded``) to serve."""
+    cache.store.clear()
+    client = Client(HTTP_HOST=replay.host)
+    while url:
+        parts = urlsplit(url)
+        path = f"{parts.path}?{parts.query}"
+        response = client.get(path)
+        assert response.status_code == 200
+        replay.pages[path] = response.content
+        url = response.json()["next"]
 
 
 @pytest.fixture
@@ -75,7 +41,7 @@ def with_flights(db):
     call_command("loaddata", "ll2_seed", verbosity=0)
     crafts = list(models.Spacecraft.objects.order_by("id"))
     launches = [factories.launch(n) for n in range(3)]
-    crew = documents.stored_form([factories.astronaut_flight(1)])
+    crew = documents.stored_form([ll2shape.astronaut_flight(1)])
     for number, craft in enumerate(crafts[:9]):
         for flight in range(number % 3 + 1):
             factories.flight(
@@ -107,9 +73,8 @@ def empty_flights():
 
 @pytest.fixture
 def replay():
-    server = Replay()
-    yield server
-    server.close()
+    with servers.Recorded() as server:
+        yield server
 
 
 def test_a_detailed_spacecraft_sync_stores_the_flights(with_flights, replay):
@@ -119,12 +84,11 @@ def test_a_detailed_spacecraft_sync_stores_the_flights(with_flights, replay):
     flight_crews = dict(models.SpacecraftFlight.objects.values_list("id", "launch_crew"))
     spacecraft_start = "/2.3.0/spacecraft/?limit=8&mode=detailed"
     flights_start = "/2.3.0/spacecraft_flights/?limit=7&mode=detailed"
-    replay.capture(spacecraft_start)
-    replay.capture(flights_start)
+    capture(replay, spacecraft_start)
+    capture(replay, flights_start)
     empty_flights()
 
-    with replay:
-        output = sync(f"http://{host}{spacecraft_start}")
+    output = sync(f"http://{host}{spacecraft_start}")
 
     assert "Finished: 3 pages, 20 spacecraft stored in 3 calls" in output
     assert "flight: 18 created" in output
@@ -138,8 +102,7 @@ def test_a_detailed_spacecraft_sync_stores_the_flights(with_flights, replay):
     assert after[flights, "normal"] == before[flights, "normal"]
     assert set(models.SpacecraftFlight.objects.values_list("launch_crew", flat=True)) == {"[]"}
 
-    with replay:
-        output = sync(f"http://{host}{flights_start}")
+    output = sync(f"http://{host}{flights_start}")
     assert "Finished: 3 pages, 18 flights stored in 3 calls" in output
     assert "flight: 0 created, 18 updated, 0 unchanged" in output
     assert answers(host) == before
@@ -148,11 +111,10 @@ def test_a_detailed_spacecraft_sync_stores_the_flights(with_flights, replay):
 
 def test_a_flights_sync_alone_stores_flights_and_their_spacecraft(with_flights, replay):
     before = answers(replay.host)
-    replay.capture("/2.3.0/spacecraft_flights/?limit=100&mode=detailed")
+    capture(replay, "/2.3.0/spacecraft_flights/?limit=100&mode=detailed")
     empty_flights()
 
-    with replay:
-        output = sync(f"http://{replay.host}/2.3.0/spacecraft_flights/")
+    output = sync(f"http://{replay.host}/2.3.0/spacecraft_flights/")
 
     assert "Finished: 1 page, 18 flights stored in 1 call (0 retries)" in output
     assert "flight: 18 created" in output

@@ -21,9 +21,8 @@ from urllib.parse import quote
 import django_filters
 import pytest
 
+from devtools import servers
 from spacecraft.api.urls import router
-
-from . import servers
 
 ENDPOINTS = {prefix: viewset for prefix, viewset, _ in router.registry}
 

@@ -1,7 +1,7 @@
 """``manage.py import_ll2``: every accepted input, its guarantees, every refusal.
 
 Inputs are the captured seed pages and data derived from them
-(``tests/ll2data.py``); bad inputs are written to ``tmp_path``. Every refusal
+(``devtools/ll2data.py``); bad inputs are written to ``tmp_path``. Every refusal
 is checked the same way: the command fails, the message names the file and
 the record, nothing prints a traceback, and a full dump of every table is
 the same before and after.
@@ -9,67 +9,34 @@ the same before and after.
 
 import json
 import os
-import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from devtools import servers
+from devtools.ll2data import detailed_from_normal, page, seed_records
 from spacecraft import models
 from spacecraft.ingest.importer import WRITE_ORDER, ImportFailure, import_document, load_document
 
-from . import servers
-from .conftest import SEED_FILES, load_seed
-from .ll2data import detailed_from_normal, page, seed_records
+from .conftest import (
+    SEED_FILES,
+    SUMMARY_LINE,
+    as_ll2,
+    dump,
+    fail,
+    load_seed,
+    run,
+    summary,
+    write_json,
+)
 
 BROWSABLE = {name: path.with_suffix(".browsable.txt") for name, path in SEED_FILES.items()}
-SUMMARY_LINE = re.compile(r"^(?P<kind>[a-z ]+): (\d+) created, (\d+) updated, (\d+) unchanged$")
 
 
 # --- helpers ---------------------------------------------------------------------
-
-
-def run(*paths):
-    """Run the command; (stdout, stderr). Raises CommandError like the command."""
-    out, err = StringIO(), StringIO()
-    call_command("import_ll2", *map(str, paths), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def fail(*paths):
-    """Run the command expecting failure; (stdout, stderr + the error's message)."""
-    out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError) as caught:
-        call_command("import_ll2", *map(str, paths), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue() + str(caught.value)
-
-
-def summary(out):
-    """{kind: (created, updated, unchanged)} from the command's summary lines."""
-    tallies = {}
-    for line in out.splitlines():
-        match = SUMMARY_LINE.match(line)
-        if match:
-            tallies[match["kind"]] = tuple(int(n) for n in match.groups()[1:])
-    return tallies
-
-
-def dump():
-    """Every row of every table, so "nothing changed" can be compared whole."""
-    tables = {}
-    with connection.cursor() as cursor:
-        for table in sorted(connection.introspection.table_names()):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            tables[table] = sorted(repr(row) for row in cursor.fetchall())
-    return tables
-
-
-def write_json(path, value):
-    path.write_text(json.dumps(value, indent=2), encoding="utf-8")
-    return path
 
 
 def distinct_ids(records, pick):
@@ -208,7 +175,7 @@ def test_detailed_page_round_trips_through_the_api(db, api, settings, tmp_path, 
     )
 
     assert response.status_code == 200
-    ours = {record["id"]: record for record in json.loads(response.content)["results"]}
+    ours = {record["id"]: record for record in as_ll2(json.loads(response.content))["results"]}
     assert sorted(ours) == sorted(record["id"] for record in records)
     for record in records:
         assert json.dumps(ours[record["id"]]) == json.dumps(record)
@@ -736,9 +703,8 @@ def test_command_line_exit_codes_and_messages(cli_database, tmp_path):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE is PostgreSQL's")
 def test_a_large_import_refreshes_the_planner_statistics_once(db, tmp_path, monkeypatch):
+    from devtools.fake_ll2 import detailed_records
     from spacecraft.ingest import writing
-
-    from .fake_ll2 import detailed_records
 
     monkeypatch.setattr(writing, "ANALYZE_AFTER", 10)
     path = tmp_path / "page.json"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from . import servers
-from .fake_ll2 import detailed_records
+from devtools import servers
+from devtools.fake_ll2 import detailed_records
 
 BEFORE = 50  # spacecraft in the database before the command
 SMALL = 10  # new spacecraft in the first file

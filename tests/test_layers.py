@@ -1,4 +1,5 @@
-"""The layers of docs/architecture.md hold: imports run one way, nothing imports tests/.
+"""The layers of docs/architecture.md hold: imports run one way, nothing imports tests/,
+the app never imports devtools/.
 
 The contracts live in ``pyproject.toml`` (``[tool.importlinter]``); import-linter checks them
 from the code's own imports, function-level imports included. The second test plants a
@@ -61,6 +62,11 @@ def test_every_layer_contract_is_kept():
         ),
         # nothing outside tests/ imports from tests/
         ("spacecraft/models.py", "from tests import conftest", "no-tests"),
+        # the benchmark and the test-data tools neither
+        ("bench/run.py", "from tests import factories", "no-tests"),
+        ("devtools/servers.py", "from tests import conftest", "no-tests"),
+        # the app never imports the test-data builder or the harness
+        ("spacecraft/admin.py", "from devtools import ll2shape", "no-devtools"),
     ],
 )
 def test_a_planted_crossing_import_breaks_a_contract(tmp_path, module, planted, contract):

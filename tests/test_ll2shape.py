@@ -1,4 +1,4 @@
-"""The one builder of LL2-shaped data (``tests/ll2shape.py``) follows LL2's schema.
+"""The one builder of LL2-shaped data (``devtools/ll2shape.py``) follows LL2's schema.
 
 Every data set built with it (the fake LL2 server's, the benchmark's, the
 seed-derived one and the hand-written catalogue of ``test_modes``) is checked
@@ -8,11 +8,11 @@ object by object: the keys and their order are the official schema's.
 import pytest
 
 from bench.dataset import records as bench_records
+from devtools.catalogue import catalogue_records
+from devtools.fake_ll2 import agency_records, detailed_records
+from devtools.ll2data import detailed_from_normal, seed_records
 
 from . import schema
-from .fake_ll2 import agency_records, detailed_records
-from .ll2data import detailed_from_normal, seed_records
-from .test_modes import catalogue_records
 
 DETAILED = "SpacecraftEndpointDetailed"
 

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import connection
 
-from . import servers
-from .fake_ll2 import detailed_records
+from devtools import servers
+from devtools.fake_ll2 import detailed_records
 
 CONNECTIONS = 64
 SECONDS = 6

@@ -1,6 +1,6 @@
 """``import_ll2 --from URL``: mirroring an LL2-compatible server over real HTTP.
 
-Every test talks to a real server on 127.0.0.1 (``tests/fake_ll2.py``, or our
+Every test talks to a real server on 127.0.0.1 (``devtools/fake_ll2.py``, or our
 own Django server through ``live_server``). Pacing, backoff and timeouts are
 set small, and timing claims are checked on the arrival times the server
 logged.
@@ -14,25 +14,17 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError, OutputWrapper
+from django.core.management.base import CommandError
 
+from devtools import servers
+from devtools.fake_ll2 import FakeLL2, detailed_records
 from spacecraft.ingest import mirror
 from spacecraft.ingest.importer import WRITE_ORDER
-from spacecraft.management.commands.import_ll2 import mirror_from
 from spacecraft.models import MirrorCheckpoint, Spacecraft
 
-from . import servers
-from .conftest import load_seed
-from .fake_ll2 import FakeLL2, detailed_records
+from .conftest import as_ll2, load_seed, sync
 
 RECORDS = detailed_records(23)
-FAST = {
-    "calls_per_hour": 0,
-    "retry_delay": 0.05,
-    "max_retry_delay": 2.0,
-    "retry_after_margin": 0.05,
-    "timeout": 3.0,
-}
 
 
 @pytest.fixture
@@ -47,14 +39,6 @@ class Terminal(io.StringIO):
 
     def isatty(self):
         return True
-
-
-def sync(url, resume=False, out=None, **settings):
-    """Runs a sync the way ``import_ll2 --from`` does, with test-sized delays."""
-    out = out if out is not None else io.StringIO()
-    options = {"from_url": url, "resume": resume, "paths": [], "verbosity": 1}
-    mirror_from(options, OutputWrapper(out), settings=mirror.Settings(**{**FAST, **settings}))
-    return out.getvalue()
 
 
 def command(*args):
@@ -77,7 +61,7 @@ def assert_stored_exactly(api, records):
     for record in records:
         response = api.get(f"/2.3.0/spacecraft/{record['id']}/")
         assert response.status_code == 200
-        assert json.dumps(response.json()) == json.dumps(record)
+        assert json.dumps(as_ll2(response.json())) == json.dumps(record)
 
 
 # --- the happy path ------------------------------------------------------------------------
@@ -160,7 +144,7 @@ def test_real_ll2_pages_come_back_byte_for_byte(db, api, settings):
     response = api.get(
         "/2.3.0/spacecraft/", {"format": "json", "limit": 100}, HTTP_HOST=host, secure=True
     )
-    ours = {record["id"]: record for record in response.json()["results"]}
+    ours = {record["id"]: record for record in as_ll2(response.json())["results"]}
     assert sorted(ours) == sorted(record["id"] for record in seed["results"])
     for record in seed["results"]:
         assert json.dumps(ours[record["id"]]) == json.dumps(record)

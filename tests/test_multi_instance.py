@@ -1,6 +1,6 @@
 """Two app instances, one PostgreSQL, one Redis: a write through one is read through the other.
 
-Each instance is a real gunicorn (2 workers, ``tests/servers.py``), configured as
+Each instance is a real gunicorn (2 workers, ``devtools/servers.py``), configured as
 in production (``REDIS_URL``, response caching on). Both are warmed up so
 that their answers are cached (in each worker and in Redis), then data is
 changed through instance A's admin, and by an import run as a third
@@ -19,8 +19,7 @@ import httpx
 import pytest
 
 from bench.dataset import records, write_pages
-
-from . import servers
+from devtools import servers
 
 pytestmark = pytest.mark.server
 

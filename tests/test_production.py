@@ -1,7 +1,7 @@
 """Production serving: the deploy checks, gunicorn with the repo's config,
 whitenoise, logs on stdout, ``/healthz``, and the import progress display.
 
-gunicorn runs as a real process (``tests/servers.py``), against a database of its own.
+gunicorn runs as a real process (``devtools/servers.py``), against a database of its own.
 """
 
 import io
@@ -13,8 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from bench.dataset import write_pages
-
-from . import servers
+from devtools import servers
 
 ALLOWED = {"ALLOWED_HOSTS": "api.example.org,127.0.0.1"}
 

@@ -15,7 +15,7 @@ from spacecraft import models
 from spacecraft.api import urls
 
 from . import schema
-from .test_modes import HOST, dicts, get_json, import_catalogue
+from .conftest import HOST, as_ll2, dicts, get_json, import_catalogue
 
 ENDPOINTS = [
     "spacecraft_configurations",
@@ -92,7 +92,7 @@ def test_every_url_in_a_spacecraft_payload_resolves(catalogue, api, path, params
         )
         assert response.status_code == 200, url
         assert response["Content-Type"] == "application/json"
-        body = json.loads(response.content)
+        body = as_ll2(json.loads(response.content))
         assert body["url"] == url
         endpoint = parts.path.removeprefix("/2.3.0/").rsplit("/", 2)[0]
         component = response_component(f"/2.3.0/{endpoint}/{{id}}/")

@@ -23,16 +23,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devtools import ll2shape
+from devtools.catalogue import catalogue_records
 from spacecraft import documents, ll2schema
-
-from . import factories
-from .test_modes import catalogue_records
 
 # (component, real instances)
 REAL = {
-    "LaunchNormal": factories.sample_launches(),
-    "Landing": [factories.landing_document(1)],
-    "AstronautFlight": [factories.astronaut_flight(1)],
+    "LaunchNormal": ll2shape.sample_launches(),
+    "Landing": [ll2shape.landing_document(1)],
+    "AstronautFlight": [ll2shape.astronaut_flight(1)],
     "SpacecraftEndpointDetailed": catalogue_records(),
 }
 SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"  # LaunchNormal.slug's, in the official document

@@ -11,8 +11,10 @@ import json
 
 import pytest
 
+from devtools.catalogue import ESA_VEHICLES, catalogue_records
+
 from . import schema
-from .test_modes import ESA_VEHICLES, HOST, catalogue_records, get_json, import_catalogue
+from .conftest import HOST, as_ll2, get_json, import_catalogue
 
 PAGE = "PaginatedPolymorphicSpacecraftEndpointList"
 NORMAL = "SpacecraftNormal"
@@ -215,7 +217,7 @@ def test_key_order_is_the_schema_order_in_every_component_of_a_detail(catalogue,
 
 @pytest.mark.parametrize("mode", ["normal", "detailed"])
 def test_the_seed_spacecraft_validate_in_both_modes(seeded, api, mode):
-    body = json.loads(api.get("/2.3.0/spacecraft/", {"mode": mode, "limit": 100}).content)
+    body = as_ll2(json.loads(api.get("/2.3.0/spacecraft/", {"mode": mode, "limit": 100}).content))
     assert body["count"] == 20
     assert schema.problems(PAGE, body) == []
     for where, component, obj in schema.objects(PAGE, body):

@@ -17,9 +17,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client, RequestFactory
 
+from devtools import servers
 from spacecraft.serving import security
 
-from . import factories, servers
+from . import factories
 
 URL = "/2.3.0/spacecraft/"
 LONG_SECRET = "Xq7-production-like-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"

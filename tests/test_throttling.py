@@ -21,9 +21,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from devtools import servers
 from spacecraft.api import throttling
-
-from . import servers
 
 URL = "/2.3.0/spacecraft/"
 MESSAGE = re.compile(r"Request was throttled\. Expected available in (\d+) seconds\.")

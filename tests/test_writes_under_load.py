@@ -26,8 +26,8 @@ from collections import Counter
 
 import pytest
 
-from . import servers
-from .fake_ll2 import detailed_records
+from devtools import servers
+from devtools.fake_ll2 import detailed_records
 
 BASE = 120  # spacecraft imported before the test
 BLOCK = 25  # spacecraft the writer adds and removes

@@ -28,6 +28,7 @@ from rest_framework.request import Request
 
 from spacecraft.api import views
 from spacecraft.api.pagination import LL2Pagination
+from spacecraft.ingest import words
 from spacecraft.models import Agency, SpacecraftFlight
 
 PAGE_FILE = "spacecraft-detailed-{:04d}.json"
@@ -161,12 +162,20 @@ class Command(BaseCommand):
             path.unlink()
         if options["verbosity"] > 0:
             (count, pages), *others = exported
-            parts = [f"{count} spacecraft in {pages} pages of up to {limit}"]
-            parts += [f"{records} {what} in {number} pages" for what, records, number in others]
+            spacecraft = words.count(count, "spacecraft")
+            parts = [f"{spacecraft} in {words.count(pages, 'page')} of up to {limit}"]
+            parts += [
+                f"{words.count(records, what)} in {words.count(number, 'page')}"
+                for what, records, number in others
+            ]
             listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if others else parts[0]
             self.stdout.write(
                 f"Wrote {listed} to {target}"
-                + (f" (removed {len(stale)} pages of an earlier export)" if stale else "")
+                + (
+                    f" (removed {words.count(len(stale), 'page')} of an earlier export)"
+                    if stale
+                    else ""
+                )
                 + "."
             )
 
@@ -182,8 +191,8 @@ class Command(BaseCommand):
             exported = [(count, len(written))]
             # The other lists, when they have records: (what, records, pages).
             for endpoint, model, what in (
-                ("flights", SpacecraftFlight, "flights"),
-                ("agencies", Agency, "agencies"),
+                ("flights", SpacecraftFlight, "flight"),
+                ("agencies", Agency, "agency"),
             ):
                 if not model.objects.exists():
                     continue

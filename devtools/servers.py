@@ -23,7 +23,7 @@ process of its own is started here:
   a port the operating system chose a moment before (``closed_port``), and
   another one if that port was taken in between.
 - ``InProcess``: an ``http.server`` in threads of the test's own process, on
-  port 0 too: the fake LL2 server (``tests/fake_ll2.py``).
+  port 0 too: the fake LL2 server (``devtools/fake_ll2.py``).
 """
 
 import http.client
@@ -39,7 +39,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -465,6 +465,43 @@ class InProcess:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+class Recorded:
+    """An in-process server (``InProcess``) answering each recorded path (with its query,
+    as the request line has it) with the bytes recorded for it, as JSON; 404 otherwise.
+
+    ``pages`` may be filled while it runs: a test records what a server answered, then
+    has a client read it back over real HTTP.
+    """
+
+    def __init__(self, pages=None):
+        self.pages = dict(pages or {})
+        recorded = self.pages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = recorded.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, format, *args):  # keep the test output clean
+                pass
+
+        self._served = InProcess(Handler)
+        self.host = f"{self._served.host}:{self._served.port}"
+
+    def stop(self):
+        self._served.stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 @contextmanager

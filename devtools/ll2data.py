@@ -1,7 +1,7 @@
 """LL2-shaped test data built from the captured seed records.
 
 The seeds are normal-mode pages. ``detailed_from_normal(record)`` turns one
-normal record into LL2's detailed form (rendered by ``tests/ll2shape.py`` from
+normal record into LL2's detailed form (rendered by ``devtools/ll2shape.py`` from
 the record's facts and plausible detailed-only ones) (``SpacecraftEndpointDetailed``:
 the configuration as ``SpacecraftConfigDetailed`` with its agency as
 ``AgencyNormal``, families as ``SpacecraftConfigFamilyDetailed``, plus
@@ -9,18 +9,32 @@ the configuration as ``SpacecraftConfigDetailed`` with its agency as
 from the ids, so the same object gets the same values wherever it appears
 and every run builds the same data. Keys come in LL2's order.
 
-    from .ll2data import detailed_from_normal, page, seed_records
+    from devtools.ll2data import detailed_from_normal, page, seed_records
     records = [detailed_from_normal(r) for r in seed_records("ll")]
     document = page(records)
 """
 
 import copy
 import datetime
+import json
+from pathlib import Path
 
 import isodate
 
-from . import ll2shape
-from .conftest import load_seed
+from devtools import ll2shape
+
+# The captured LL2 pages (fixtures/ll2/seeds/), by the server they came from.
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "ll2" / "seeds"
+SEED_FILES = {
+    "ll": SEEDS / "ll-spacecraft-offset120-ordering-mission_ends_count.json",
+    "lldev": SEEDS / "lldev-spacecraft-offset10-ordering-time_docked.json",
+}
+
+
+def load_seed(name):
+    """Seed page ``name`` (``"ll"``, ``"lldev"``), parsed."""
+    return json.loads(SEED_FILES[name].read_text(encoding="utf-8"))
+
 
 LICENSE = {"id": 1, "name": "Unknown", "priority": 9, "link": None}
 VARIANT_TYPE = {"id": 1, "name": "Thumbnail"}

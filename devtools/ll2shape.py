@@ -1,6 +1,6 @@
 """LL2 2.3.0's shape, stated once: the one builder of LL2-shaped test data.
 
-Every LL2-shaped record the tests, the fake LL2 server (``tests/fake_ll2.py``)
+Every LL2-shaped record the tests, the fake LL2 server (``devtools/fake_ll2.py``)
 and the benchmark's dataset (``bench/dataset.py``) make is built here, from
 plain *facts*: one dict per object (an agency, a family, a configuration, a
 spacecraft) holding its own values and the facts of the objects it refers to.
@@ -26,16 +26,32 @@ can keep other facts of its own beside them):
   ``parent`` (family facts or None), ``maiden_flight`` and ``STATISTICS``;
 - configuration: ``id name type agency family`` (a list of family facts),
   ``CONFIG_DETAILED`` and ``STATISTICS`` and ``fastest_turnaround``;
-- spacecraft: ``id`` and ``SPACECRAFT`` (``spacecraft_config``: configuration facts).
+- spacecraft: ``id`` and ``SPACECRAFT`` (``spacecraft_config``: configuration facts);
+- flight: ``id destination mission_end duration turn_around_time``, ``launch`` (a
+  ``LaunchNormal`` document: ``sample_launches()``, ``launch_normal()``, ``launch_from()``)
+  and ``landing`` (landing facts, ``splashdown()``, or None);
+- landing: ``id`` and ``LANDING``, ``type``, ``landing_location`` (see ``landing()``).
 
 ``base`` is the API root the ``url`` links point below
 (``https://ll.thespacedevs.com/2.3.0`` unless said otherwise), for the objects
 whose facts have no ``url`` of their own.
 """
 
+import copy
+import json
 import re
+import uuid
+from pathlib import Path
 
 LL2_BASE = "https://ll.thespacedevs.com/2.3.0"
+# Real LL2 2.3.0 LaunchNormal records, as LL2 sent them: the launches of every data set.
+SAMPLE_LAUNCHES = (
+    Path(__file__).resolve().parent.parent
+    / "fixtures"
+    / "ll2"
+    / "samples"
+    / "launches-normal-2.3.0.json"
+)
 
 AGENCY_NORMAL = (
     "featured",
@@ -352,18 +368,138 @@ def flight_normal(flight, craft, base=LL2_BASE):
     """``SpacecraftFlightNormal``: ``flight`` facts ``id destination mission_end duration
     turn_around_time``, ``launch`` (a LaunchNormal document) and ``landing`` (landing
     facts or None); ``craft`` the spacecraft's facts. ``response_mode`` comes last."""
+    return flight_around(flight, spacecraft_normal(craft, base), base)
+
+
+def flight_around(flight, spacecraft, base=LL2_BASE):
+    """``SpacecraftFlightNormal`` around ``spacecraft``, a ``SpacecraftNormal`` record as
+    it is (one LL2 sent, say); ``flight`` facts as for ``flight_normal``."""
     return {
         "id": flight["id"],
         "url": url(base, "spacecraft_flights", flight),
         "destination": flight["destination"],
         "mission_end": flight["mission_end"],
-        "spacecraft": spacecraft_normal(craft, base),
+        "spacecraft": spacecraft,
         "launch": flight["launch"],
         "landing": landing(flight["landing"], base) if flight["landing"] else None,
         "duration": flight["duration"],
         "turn_around_time": flight["turn_around_time"],
         "response_mode": "normal",
     }
+
+
+# A detailed flight's lists, in LL2's order, after its response_mode.
+FLIGHT_DETAILED = ("launch_crew", "onboard_crew", "landing_crew", "docking_events")
+
+
+def flight_detailed(normal, spacecraft, **lists):
+    """``SpacecraftFlightDetailed``: ``normal`` (a ``SpacecraftFlightNormal`` record) with
+    ``spacecraft`` (its ``SpacecraftDetailed`` form, without flights) and ``lists``
+    (``FLIGHT_DETAILED``: ``AstronautFlight`` and ``DockingEventForChaserNormal`` lists; empty
+    when not given)."""
+    unknown = set(lists) - set(FLIGHT_DETAILED)
+    assert not unknown, f"not a detailed flight's list: {sorted(unknown)}"
+    return {
+        **normal,
+        "spacecraft": spacecraft,
+        "response_mode": "detailed",
+        **{key: list(lists.get(key, ())) for key in FLIGHT_DETAILED},
+    }
+
+
+# --- real launches, and a landing and a crew member beside them -----------------------------
+
+
+def sample_launches():
+    """The three real LL2 2.3.0 ``LaunchNormal`` records of fixtures/ll2/samples/ (a fresh
+    copy at each call)."""
+    return json.loads(SAMPLE_LAUNCHES.read_text("utf-8"))
+
+
+def launch_from(sample, number=None, **changes):
+    """``LaunchNormal``: a copy of ``sample`` (a real launch) with ``changes`` to its keys;
+    ``number=N`` gives it the id ``UUID(int=N)`` and its url (another launch from the
+    same sample)."""
+    document = copy.deepcopy(sample)
+    if number is not None:
+        document["id"] = str(uuid.UUID(int=number))
+        document["url"] = f"{LL2_BASE}/launches/{document['id']}/"
+    document.update(changes)
+    return document
+
+
+def splashdown(pk, location):
+    """The facts of landing ``pk`` (``landing()`` renders them): a splashdown in the
+    Atlantic, its location ``location`` (a real launch's pad location, as LL2 sent it:
+    the Earth, 5.972168e+24 kg, and all)."""
+    return {
+        "id": pk,
+        "attempt": True,
+        "success": True,
+        "description": "Splashdown off the coast of Florida.",
+        "downrange_distance": None,
+        "landing_location": {
+            "id": 7,
+            "name": "Atlantic Ocean",
+            "active": True,
+            "abbrev": "ATL",
+            "description": "",
+            "location": location,
+            "longitude": -75.5,
+            "latitude": 29.0,
+            "image": None,
+            "successful_landings": 119,
+            "attempted_landings": 120,
+            "failed_landings": 1,
+        },
+        "type": {"id": 4, "name": "Splashdown", "abbrev": "SD", "description": "Ocean landing."},
+    }
+
+
+def landing_document(pk=1, **changes):
+    """``Landing``: the ``splashdown()`` of the first sample launch's pad, with ``changes``
+    to its keys."""
+    document = landing(splashdown(pk, sample_launches()[0]["pad"]["location"]))
+    document.update(changes)
+    return document
+
+
+def astronaut_flight(pk=1):
+    """``AstronautFlight`` (one crew member of a detailed flight), its agency and
+    nationality the first sample launch's provider and pad country."""
+    sample = sample_launches()[0]
+    return {
+        "id": pk,
+        "role": {"id": 1, "role": "Commander", "priority": 0},
+        "astronaut": {
+            "id": 100 + pk,
+            "url": f"{LL2_BASE}/astronauts/{100 + pk}/",
+            "name": f"Astronaut {pk}",
+            "status": {"id": 1, "name": "Active"},
+            "agency": _pick(
+                sample["launch_service_provider"],
+                ("response_mode", "id", "url", "name", "abbrev", "type"),
+            ),
+            "image": None,
+            "response_mode": "list",
+            "type": {"id": 2, "name": "Government"},
+            "in_space": False,
+            "time_in_space": "P178DT2H",
+            "eva_time": "PT21H5M",
+            "age": 58,
+            "date_of_birth": "1965-09-19",
+            "date_of_death": None,
+            "nationality": [sample["pad"]["country"]],
+            "bio": "Test pilot and astronaut.",
+            "wiki": None,
+            "last_flight": "2024-06-05T14:52:15Z",
+            "first_flight": "2006-12-10T01:47:35Z",
+            "social_media_links": [],
+        },
+    }
+
+
+# --- pages ------------------------------------------------------------------------------------
 
 
 def page(records, **fields):

@@ -13,7 +13,7 @@ refusals, a ``next`` link to another host or back to the same page.
 ``agency_records(mode)`` builds the agencies as LL2's ``/2.3.0/agencies/``
 serves them, with their statistics. ``detailed_records(n)`` builds ``n``
 deterministic spacecraft in LL2 2.3.0's detailed form (rendered by
-``tests/ll2shape.py`` from the facts below), with the shared objects
+``devtools/ll2shape.py`` from the facts below), with the shared objects
 (agencies, families, images...) nested consistently, nulls, empty lists and
 non-ASCII text, exactly as our own API renders them for a request to
 ``http://testserver``.
@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import isodate
 
-from . import ll2shape, servers
+from devtools import ll2shape, servers
 
 SPACECRAFT_PATH = "/2.3.0/spacecraft/"
 
@@ -285,7 +285,7 @@ TIMES = [
 
 
 def agency(pk):
-    """The facts of agency ``pk`` (``tests/ll2shape.py`` renders them)."""
+    """The facts of agency ``pk`` (``devtools/ll2shape.py`` renders them)."""
     facts = AGENCIES[pk]
     return {
         **facts,
