@@ -10,7 +10,7 @@ from django.db.models import Exists, Expression, F, ForeignKey, OuterRef, Q, Sub
 from django.db.models import fields as model_fields
 from rest_framework.filters import OrderingFilter, SearchFilter, search_smart_split
 
-from spacecraft import models
+from spacecraft import fieldtypes, models
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -60,6 +60,10 @@ class RelatedIdFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+# The filter class of each filter type of the field types' registry.
+FILTER_CLASSES = {fieldtypes.TEXT: TextFilter, fieldtypes.INTEGER: IntegerFilter}
+
+
 class LL2FilterSet(django_filters.rest_framework.FilterSet):
     FILTER_DEFAULTS = {
         **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
@@ -67,17 +71,10 @@ class LL2FilterSet(django_filters.rest_framework.FilterSet):
             **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS[ForeignKey],
             "filter_class": RelatedIdFilter,
         },
-        model_fields.CharField: {"filter_class": TextFilter},
-        model_fields.TextField: {"filter_class": TextFilter},
         **{
-            field: {"filter_class": IntegerFilter}
-            for field in (
-                model_fields.AutoField,
-                model_fields.BigAutoField,
-                model_fields.IntegerField,
-                model_fields.BigIntegerField,
-                model_fields.SmallIntegerField,
-            )
+            model_field: {"filter_class": FILTER_CLASSES[entry.filter]}
+            for model_field, entry in fieldtypes.REGISTRY.items()
+            if entry.filter is not None
         },
     }
 
