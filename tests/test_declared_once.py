@@ -166,6 +166,56 @@ def test_what_each_kind_of_key_reads():
     assert reads(StatusWithLabel)["label"] == shape.COMPUTED  # not a model field
 
 
+def test_where_each_kind_of_list_is_found():
+    """``shape.listing``: the table a list is read from, its column holding the parent's id,
+    the path to the listed object; names from ``_meta``."""
+
+    def listing(serializer_class, name):
+        (key,) = [key for key in shape.keys(serializer_class) if key.name == name]
+        return shape.listing(key)
+
+    countries = models.Agency._meta.get_field("countries")
+    assert listing(serializers.AgencyNormalSerializer, "country") == shape.Listing(
+        countries.remote_field.through, "agency_id", "country__", models.Country
+    )
+    families = models.SpacecraftConfig._meta.get_field("families")
+    assert listing(
+        serializers.SpacecraftConfigFamilyEndpointDetailedSerializer, "spacecraft"
+    ) == shape.Listing(
+        families.remote_field.through,
+        "spacecraftconfigfamily_id",
+        "spacecraftconfig__",
+        models.SpacecraftConfig,
+    )
+    assert listing(serializers.ImageSerializer, "variants") == shape.Listing(
+        models.ImageVariant, "image_id", "", models.ImageVariant
+    )
+    assert listing(
+        serializers.AgencyEndpointDetailedSerializer, "spacecraft_list"
+    ) == shape.Listing(models.SpacecraftConfig, "agency_id", "", models.SpacecraftConfig)
+
+
+class StatusAsConfigType(serializers.SpacecraftNormalSerializer):
+    status = serializers.SpacecraftConfigTypeSerializer()
+
+
+def test_a_nested_serializer_must_render_its_relations_target():
+    with pytest.raises(
+        shape.UndeclaredShape,
+        match="key 'status': SpacecraftConfigTypeSerializer renders SpacecraftConfigType, "
+        "not SpacecraftStatus",
+    ):
+        shape.keys(StatusAsConfigType)
+    # The fast renderer reads the same answer: no plan, so the view renders with DRF.
+    assert rendering.plan_for(StatusAsConfigType) is None
+
+
+def test_a_key_computed_by_the_model_leaves_the_fast_renderer_out():
+    """``label`` reads ``__str__``: nothing stored, so no plan (the DRF serializer answers)."""
+    assert rendering.plan_for(StatusWithLabel) is None
+    assert rendering.plan_for(serializers.SpacecraftStatusSerializer) is not None
+
+
 # --- the fast renderer --------------------------------------------------------------------
 
 

@@ -95,10 +95,9 @@ class DocumentFieldSchema(OpenApiSerializerFieldExtension):
 
 
 def _model_field_is_nullable(field):
-    model = getattr(getattr(field.parent, "Meta", None), "model", None)
-    if model is None:
-        return False
-    return model._meta.get_field(field.source).null
+    """Whether the column a key reads (``shape.keys``) may be null."""
+    model_field = _columns(type(field.parent)).get(field.field_name)
+    return model_field is not None and model_field.null
 
 
 # --- error bodies ---------------------------------------------------------------
