@@ -2,10 +2,12 @@
 
 ``serializers.py`` (with the models' fields) is the one declaration of each
 representation: its keys, their order, their nesting and what each key reads.
-This module reads it for the code that derives from it: the importer's kinds
-(``importer.py``), the joins of the DRF querysets (``selectors.py``) and the
-tests that prove the derivations agree. (``rendering.py`` compiles its own
-plan from the same serializer fields.)
+This module reads it for the code that derives from it, the one reading of
+the declaration: the importer's kinds (``ingest/importer.py``), the fast
+renderer's plan (``api/rendering.py``), the joins of the DRF querysets
+(``api/selectors.py``), the OpenAPI document's column types
+(``api/schema.py``) and the tests that prove the derivations agree. What a
+column's type means to each of them is ``fieldtypes.py``.
 
 ``keys(SerializerClass)`` tells, for each key of a representation, what it
 reads:
@@ -73,6 +75,41 @@ class Key:
         """The model of a nested object or list."""
         return self.model_field.related_model if self.model_field is not None else None
 
+    @property
+    def document_path(self):
+        """A ``DOCUMENT``'s text, as a path from the row (``launch__document``, ``launch_crew``)."""
+        return "__".join(self.field.source_attrs)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where the objects of a list key are found: ``model``'s rows whose ``parent``
+    column holds the listing object's id; ``prefix`` leads from such a row to the
+    listed object (``target``): the through table of a many-to-many, or the listed
+    rows themselves (``prefix`` empty)."""
+
+    model: type
+    parent: str
+    prefix: str
+    target: type
+
+
+def listing(key):
+    """The ``Listing`` of a ``MANY``, ``CHILDREN`` or ``BACK_REFERENCE`` key."""
+    model_field = key.model_field
+    if key.reads == MANY:  # a forward many-to-many
+        through = model_field.remote_field.through
+        parent, listed = model_field.m2m_field_name(), model_field.m2m_reverse_field_name()
+    elif key.reads in (CHILDREN, BACK_REFERENCE) and model_field.many_to_many:  # its reverse
+        forward = model_field.field
+        through = forward.remote_field.through
+        parent, listed = forward.m2m_reverse_field_name(), forward.m2m_field_name()
+    elif key.reads in (CHILDREN, BACK_REFERENCE):  # the reverse of a foreign key
+        return Listing(model_field.related_model, model_field.field.attname, "", key.target)
+    else:
+        raise UndeclaredShape(f"key {key.name!r} ({key.reads}) is not a list")
+    return Listing(through, through._meta.get_field(parent).attname, listed + "__", key.target)
+
 
 def representations():
     """Every serializer of ``serializers.py`` that renders a model, in definition order."""
@@ -115,14 +152,30 @@ def _key(model, name, field):
     except FieldDoesNotExist:  # a property or method of the model: nothing stored
         return Key(name, COMPUTED, field)
     if isinstance(field, drf.ListSerializer):
-        return Key(name, _to_many(model_field, where), field, model_field, type(field.child))
+        reads = _to_many(model_field, where)
+        return Key(name, reads, field, model_field, _nested(field.child, model_field, where))
     if isinstance(field, drf.ModelSerializer):
         if not (model_field.many_to_one or model_field.one_to_one) or model_field.auto_created:
             raise UndeclaredShape(f"{where}: a nested object needs a forward foreign key")
-        return Key(name, FOREIGN_KEY, field, model_field, type(field))
+        return Key(name, FOREIGN_KEY, field, model_field, _nested(field, model_field, where))
     if model_field.is_relation:
         raise UndeclaredShape(f"{where}: {source} is a relation; nest its serializer")
+    if isinstance(field, (drf.RelatedField, drf.ManyRelatedField)):
+        raise UndeclaredShape(f"{where}: a related field reads a relation, not {source}")
     return Key(name, COLUMN, field, model_field)
+
+
+def _nested(serializer, model_field, where):
+    """The serializer class of a nested object or list, which must render its target."""
+    target = model_field.related_model
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    if not isinstance(serializer, drf.ModelSerializer) or model is None:
+        raise UndeclaredShape(f"{where}: a nested object needs a model serializer")
+    if not issubclass(target, model):
+        raise UndeclaredShape(
+            f"{where}: {type(serializer).__name__} renders {model.__name__}, not {target.__name__}"
+        )
+    return type(serializer)
 
 
 def _document(model, name, field, where):
@@ -138,6 +191,8 @@ def _document(model, name, field, where):
     model_field = model._meta.get_field(field.source_attrs[0])
     if not model_field.many_to_one or model_field.auto_created:
         raise UndeclaredShape(f"{where}: {model_field.name} is not a forward foreign key")
+    if not isinstance(model_field.related_model._meta.get_field("document"), models.TextField):
+        raise UndeclaredShape(f"{where}: a document is kept in a text column")
     return Key(name, DOCUMENT, field, model_field)
 
 

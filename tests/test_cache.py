@@ -19,7 +19,7 @@ from bench.dataset import records
 from spacecraft import models
 from spacecraft.ingest.importer import import_document
 from spacecraft.serving import cache
-from spacecraft.storage import stamp
+from spacecraft.storage import sql, stamp
 
 from . import factories
 
@@ -214,6 +214,57 @@ def test_bump_creates_the_stamp_row_when_it_is_missing(db):
     assert stamp.current_stamp() == 0
     made = stamp.bump()
     assert stamp.current_stamp() == made != 0
+
+
+def test_the_stamp_is_read_on_the_drivers_cursor_and_still_counted(db):
+    """Tests run the production path (the driver's cursor, which is the request's
+    connection health check): Django's cursor, whose execute wrappers see every query
+    it runs, sees none; the query is counted all the same."""
+    stamp.bump()
+    connection.ensure_connection()
+    connection.health_check_done = False
+    through_django = []
+
+    def seen(execute, statement, params, many, context):
+        through_django.append(statement)
+        return execute(statement, params, many, context)
+
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(seen):
+        assert stamp.current_stamp() == models.CatalogueVersion.objects.get(id=1).stamp
+    assert captured.captured_queries[0]["sql"] == sql.stamp_sql()
+    assert len(captured.captured_queries) == 2  # the stamp, then the ORM's get() above
+    assert len(through_django) == 1 and through_django[0] != sql.stamp_sql()  # the get()
+    assert connection.health_check_done
+
+
+def test_the_stamp_query_names_the_models_table_and_columns():
+    meta = models.CatalogueVersion._meta
+    quote = connection.ops.quote_name
+    assert sql.stamp_sql() == (
+        f"SELECT {quote(meta.get_field('stamp').column)} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(meta.pk.column)} = 1"
+    )
+
+
+def test_a_broken_connection_is_opened_again_for_the_stamp(db, monkeypatch):
+    """Outside a transaction, a connection the driver finds broken is closed and the stamp
+    read on a new one, as Django's own health check would."""
+    made = stamp.bump()
+    calls = []
+    real = sql.read_stamp
+
+    def broken_once(raw):
+        calls.append(raw)
+        if len(calls) == 1:
+            raise connection.Database.OperationalError("server closed the connection")
+        return real(raw)
+
+    monkeypatch.setattr(sql, "read_stamp", broken_once)
+    monkeypatch.setattr(type(connection), "in_atomic_block", False, raising=False)
+    closed = []
+    monkeypatch.setattr(connection, "close", lambda: closed.append(True))
+    assert stamp.current_stamp() == made
+    assert len(calls) == 2 and closed == [True]
 
 
 # --- the shared level: Redis ----------------------------------------------------------------

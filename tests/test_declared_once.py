@@ -16,7 +16,6 @@ The importer's checks, the write order and the DRF path's joins are
 derived from the same declaration; the last tests check those derivations.
 """
 
-import datetime
 import functools
 
 import pytest
@@ -165,6 +164,56 @@ def test_what_each_kind_of_key_reads():
     family = reads(serializers.SpacecraftConfigFamilyEndpointDetailedSerializer)
     assert family["spacecraft"] == shape.BACK_REFERENCE  # a reverse many-to-many
     assert reads(StatusWithLabel)["label"] == shape.COMPUTED  # not a model field
+
+
+def test_where_each_kind_of_list_is_found():
+    """``shape.listing``: the table a list is read from, its column holding the parent's id,
+    the path to the listed object; names from ``_meta``."""
+
+    def listing(serializer_class, name):
+        (key,) = [key for key in shape.keys(serializer_class) if key.name == name]
+        return shape.listing(key)
+
+    countries = models.Agency._meta.get_field("countries")
+    assert listing(serializers.AgencyNormalSerializer, "country") == shape.Listing(
+        countries.remote_field.through, "agency_id", "country__", models.Country
+    )
+    families = models.SpacecraftConfig._meta.get_field("families")
+    assert listing(
+        serializers.SpacecraftConfigFamilyEndpointDetailedSerializer, "spacecraft"
+    ) == shape.Listing(
+        families.remote_field.through,
+        "spacecraftconfigfamily_id",
+        "spacecraftconfig__",
+        models.SpacecraftConfig,
+    )
+    assert listing(serializers.ImageSerializer, "variants") == shape.Listing(
+        models.ImageVariant, "image_id", "", models.ImageVariant
+    )
+    assert listing(
+        serializers.AgencyEndpointDetailedSerializer, "spacecraft_list"
+    ) == shape.Listing(models.SpacecraftConfig, "agency_id", "", models.SpacecraftConfig)
+
+
+class StatusAsConfigType(serializers.SpacecraftNormalSerializer):
+    status = serializers.SpacecraftConfigTypeSerializer()
+
+
+def test_a_nested_serializer_must_render_its_relations_target():
+    with pytest.raises(
+        shape.UndeclaredShape,
+        match="key 'status': SpacecraftConfigTypeSerializer renders SpacecraftConfigType, "
+        "not SpacecraftStatus",
+    ):
+        shape.keys(StatusAsConfigType)
+    # The fast renderer reads the same answer: no plan, so the view renders with DRF.
+    assert rendering.plan_for(StatusAsConfigType) is None
+
+
+def test_a_key_computed_by_the_model_leaves_the_fast_renderer_out():
+    """``label`` reads ``__str__``: nothing stored, so no plan (the DRF serializer answers)."""
+    assert rendering.plan_for(StatusWithLabel) is None
+    assert rendering.plan_for(serializers.SpacecraftStatusSerializer) is not None
 
 
 # --- the fast renderer --------------------------------------------------------------------
@@ -339,57 +388,7 @@ def test_importer_checks_follow_the_model_fields(kind_name):
                 spec.convert(-1)
 
 
-def unbound(field, name="value"):
-    field.set_attributes_from_name(name)
-    return field
-
-
-CONVERTERS = [
-    # (model field, accepted LL2 value -> stored value, refused value and message)
-    (db_models.CharField(max_length=3), ("abc", "abc"), ("abcd", "longer than 3 characters")),
-    (db_models.URLField(max_length=5), ("", ""), ("http:/", "longer than 5 characters")),
-    (db_models.TextField(), ("x" * 10_000, "x" * 10_000), (1, "expected a string")),
-    (db_models.IntegerField(), (-5, -5), (2**31, "integer out of range")),
-    (db_models.PositiveIntegerField(), (0, 0), (-1, "must not be negative")),
-    (models.count_field(), (7, 7), (-1, "must not be negative")),
-    (db_models.BooleanField(), (False, False), (0, "expected true or false")),
-    (db_models.FloatField(), (1, 1.0), ("1", "expected a number")),
-    (
-        db_models.DateField(),
-        ("1990-01-02", datetime.date(1990, 1, 2)),
-        ("1990-1-2", "not a YYYY-MM-DD date"),
-    ),
-    (
-        db_models.DateTimeField(),
-        ("2024-10-14T16:06:00Z", datetime.datetime(2024, 10, 14, 16, 6, tzinfo=datetime.UTC)),
-        ("2024-10-14T16:06:00", "with a time zone"),
-    ),
-    (
-        db_models.DurationField(),
-        ("P1DT1H18M", datetime.timedelta(days=1, minutes=78)),
-        ("P1Y", "years or months"),
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    "model_field, accepted, refused", CONVERTERS, ids=lambda v: type(v).__name__
-)
-def test_importer_check_of_each_model_field_type(model_field, accepted, refused):
-    convert = importer.converter(unbound(model_field))
-    value, stored = accepted
-    assert convert(value) == stored
-    assert type(convert(value)) is type(stored)
-    value, message = refused
-    with pytest.raises(values.Invalid, match=message):
-        convert(value)
-
-
-def test_a_field_type_without_a_check_is_named_at_start_up():
-    field = unbound(db_models.DecimalField(max_digits=5, decimal_places=2), "mass")
-    field.model = models.Spacecraft
-    with pytest.raises(shape.UndeclaredShape, match=r"Spacecraft\.mass: no importer check"):
-        importer.converter(field)
+# The importer's check of each model field type: tests/test_fieldtypes.py (the registry).
 
 
 def test_write_order_puts_every_kind_after_those_it_points_at():

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter, SearchFilter, search_smart_split
 
-from spacecraft import figures, models
+from spacecraft import fieldtypes, figures, models
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -79,6 +79,10 @@ class LL2FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+# The filter class of each filter type of the field types' registry.
+FILTER_CLASSES = {fieldtypes.TEXT: TextFilter, fieldtypes.INTEGER: IntegerFilter}
+
+
 class LL2FilterSet(django_filters.rest_framework.FilterSet):
     FILTER_DEFAULTS = {
         **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
@@ -86,17 +90,10 @@ class LL2FilterSet(django_filters.rest_framework.FilterSet):
             **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS[ForeignKey],
             "filter_class": RelatedIdFilter,
         },
-        model_fields.CharField: {"filter_class": TextFilter},
-        model_fields.TextField: {"filter_class": TextFilter},
         **{
-            field: {"filter_class": IntegerFilter}
-            for field in (
-                model_fields.AutoField,
-                model_fields.BigAutoField,
-                model_fields.IntegerField,
-                model_fields.BigIntegerField,
-                model_fields.SmallIntegerField,
-            )
+            model_field: {"filter_class": FILTER_CLASSES[entry.filter]}
+            for model_field, entry in fieldtypes.REGISTRY.items()
+            if entry.filter is not None
         },
     }
 

@@ -1,12 +1,15 @@
 """Fast JSON for the LL2 representations, compiled from the DRF serializers.
 
 The serializers in ``serializers.py`` stay the only declaration of each
-representation. ``plan_for(SerializerClass)`` walks a serializer's fields
-once and compiles a ``Plan``:
+representation, read as every other interpreter reads it: ``shape.keys``
+says what each key reads, ``fieldtypes`` how a column's value is written.
+``plan_for(SerializerClass)`` walks a serializer's keys once and compiles a
+``Plan``:
 
-* the columns every nested object needs, read with ``values_list`` (plain
-  tuples, no model instances). To-one relations are joined into their
-  parent's query, as ``select_related`` would; each to-many relation (image
+* the columns every nested object needs, read as ``values_list`` would
+  read them (plain tuples, no model instances; ``storage.sql.Select``).
+  To-one relations are joined into their parent's query, as
+  ``select_related`` would; each to-many relation (image
   variants, agency countries, configuration families...) is read in one
   query per relation and nested serializer, shared by every place it occurs:
   all the images of a page get their variants in one query. So the number
@@ -34,13 +37,12 @@ import re
 from types import SimpleNamespace
 
 import orjson
-from django.db import connection
 from rest_framework import renderers, serializers
 from rest_framework.reverse import reverse
 
-from spacecraft import documents, figures
+from spacecraft import documents, fieldtypes, figures, shape
 from spacecraft.fields import DetailURLField, ResponseModeField
-from spacecraft.storage import counts
+from spacecraft.storage import counts, sql
 
 
 class Unsupported(Exception):
@@ -98,129 +100,20 @@ class JSONRenderer(renderers.JSONRenderer):
 
 # --- compiling a serializer ----------------------------------------------------------------
 
-
-class Query:
-    """One ``values_list`` query of ``model`` whose ``key`` column is in a list of ids.
-
-    The columns are paths from ``model``, added while compiling. The SQL is
-    built by the ORM once per database, then run with each request's ids
-    (building a query of a hundred columns and a dozen joins costs the ORM
-    milliseconds, every time); the ORM's own converters still turn the
-    database's values into Python's.
-    """
-
-    def __init__(self, model, key, order=None):
-        self.model = model
-        self.key = key
-        self.order = order
-        self.columns = []
-        self.index = {}
-        self.compiled = {}  # database alias -> (sql, converters) or None
-
-    def add(self, path):
-        """The index of column ``path`` in each row (added if it is new)."""
-        if path not in self.index:
-            self.index[path] = len(self.columns)
-            self.columns.append(path)
-        return self.index[path]
-
-    def queryset(self, ids):
-        queryset = self.model._default_manager.filter(**{f"{self.key}__in": ids})
-        queryset = queryset.order_by(*self.order) if self.order else queryset.order_by()
-        return queryset.values_list(*self.columns)
-
-    def run(self, ids):
-        """The rows whose key is in ``ids`` (a non-empty list), in ``order``."""
-        limit = connection.features.max_query_params
-        if connection.vendor != "postgresql" and limit and len(ids) > limit:
-            rows = [
-                row
-                for start in range(0, len(ids), limit)
-                for row in self.run(ids[start : start + limit])
-            ]
-            if self.order:
-                columns = [self.index[path] for path in self.order]
-                rows.sort(key=lambda row: tuple(row[column] for column in columns))
-            return rows
-        compiled = self._compile()
-        if compiled is None:  # SQL of a shape we do not expect: let the ORM run it
-            return list(self.queryset(ids))
-        sql, converters = compiled
-        if connection.vendor == "postgresql":
-            sql, params = sql.replace(_IN_ONE, "= ANY(%s)"), [list(ids)]
-        else:
-            sql, params = sql.replace(_IN_ONE, f"IN ({', '.join(['%s'] * len(ids))})"), ids
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            rows = [self._convert(row, converters) for row in rows]
-        return rows
-
-    def _compile(self):
-        alias = connection.alias
-        if alias not in self.compiled:
-            compiler = self.queryset([0]).query.get_compiler(connection=connection)
-            sql, params = compiler.as_sql()
-            fits = list(params) == [0] and sql.count("%s") == 1 and sql.count(_IN_ONE) == 1
-            converters = compiler.get_converters([s[0] for s in compiler.select])
-            self.compiled[alias] = (sql, converters) if fits else None
-        return self.compiled[alias]
-
-    @staticmethod
-    def _convert(row, converters):
-        row = list(row)
-        for index, (functions, expression) in converters.items():
-            value = row[index]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[index] = value
-        return tuple(row)
-
-
-_IN_ONE = "IN (%s)"
-
-
-class Relation:
-    """How to read a to-many relation of many parents in one query.
-
-    ``model`` is queried, filtered on ``parent`` (a column holding the
-    parent's id) and ordered by the listed objects' id, as the textbook
-    prefetches order them; ``prefix`` leads from ``model`` to the listed
-    object (the through table of a many-to-many, or the child itself).
-    """
-
-    def __init__(self, model, field_name):
-        field = model._meta.get_field(field_name)
-        if field.many_to_many and not field.auto_created:  # forward many-to-many
-            self.model = field.remote_field.through
-            self.parent = field.m2m_field_name() + "_id"
-            self.prefix = field.m2m_reverse_field_name() + "__"
-            self.target = field.related_model
-        elif field.many_to_many:  # reverse many-to-many
-            forward = field.field
-            self.model = forward.remote_field.through
-            self.parent = forward.m2m_reverse_field_name() + "_id"
-            self.prefix = forward.m2m_field_name() + "__"
-            self.target = field.related_model
-        elif field.one_to_many:  # reverse foreign key
-            self.model = field.related_model
-            self.parent = field.field.attname
-            self.prefix = ""
-            self.target = field.related_model
-        else:
-            raise Unsupported(f"{model.__name__}.{field_name} is not a to-many relation")
+# The keys that are lists of objects, each read in one query per page.
+LISTS = (shape.MANY, shape.CHILDREN, shape.BACK_REFERENCE)
 
 
 class Group:
-    """One to-many query: a relation and the serializer its objects take."""
+    """One to-many query: a list key's relation (``shape.listing``) and the serializer its
+    objects take."""
 
-    def __init__(self, relation):
-        self.relation = relation
+    def __init__(self, listing):
+        self.listing = listing
         # The listed model's own order (``id``; a flight's launch date, then id).
-        order = tuple(relation.prefix + name for name in _ordering(relation.target))
-        self.query = Query(relation.model, relation.parent, order)
-        self.parent_index = self.query.add(relation.parent)
+        order = tuple(listing.prefix + name for name in _ordering(listing.target))
+        self.query = sql.Select(listing.model, listing.parent, order)
+        self.parent_index = self.query.add(listing.parent)
         for path in order:
             self.query.add(path)
         self.node = None  # the listed object's Node, rows from self.query
@@ -232,14 +125,14 @@ class Node:
     """One nested object of a representation, compiled to one function.
 
     ``make(row, context)`` returns the object's dict from the row of the
-    query it was read with; it is generated from the serializer's fields as
+    query it was read with; it is generated from the serializer's keys as
     a single dict display (``{"id": row[3], "name": row[4], ...}``), which
     is several times faster than a getter call per key. ``source()`` shows
     the generated code.
     """
 
-    def __init__(self, serializer, model, pk_index):
-        self.name = type(serializer).__name__
+    def __init__(self, serializer_class, model, pk_index):
+        self.name = serializer_class.__name__
         self.model = model
         self.pk = pk_index
         self.items = []  # (key, Python expression over ``row`` and ``context``)
@@ -265,36 +158,68 @@ class Node:
 
 
 class Plan:
-    """A compiled representation: the root query, the to-many groups, the builders."""
+    """A compiled representation: the root query, the to-many groups, the builders.
+
+    What each key reads is ``shape.keys``' answer, the one reading of the
+    declaration; this compiles how to compute it from rows.
+    """
 
     def __init__(self, serializer_class):
         self.serializer_class = serializer_class
-        serializer = serializer_class()
-        self.model = serializer.Meta.model
-        self.query = Query(self.model, self.model._meta.pk.attname)
-        self.groups = {}  # (relation model, field, serializer class) -> Group
-        self.root = self._compile(serializer, self.model, "", self.query, source=None)
+        self.model = shape.model_of(serializer_class)
+        self.query = sql.Select(self.model, self.model._meta.pk.attname)
+        self.groups = {}  # (relation, serializer class) -> Group
+        self.root = self._compile(serializer_class, self.model, "", self.query, source=None)
         self.order = self._group_order()
 
     # compiling
 
-    def _compile(self, serializer, model, prefix, query, source):
-        if not isinstance(serializer, serializers.ModelSerializer):
-            raise Unsupported(f"{type(serializer).__name__} is not a ModelSerializer")
-        if serializer.Meta.model is not model and not issubclass(model, serializer.Meta.model):
-            raise Unsupported(f"{type(serializer).__name__} does not render {model.__name__}")
+    def _compile(self, serializer_class, model, prefix, query, source):
         pk_name = model._meta.pk.name
-        node = Node(serializer, model, query.add(prefix + pk_name))
+        node = Node(serializer_class, model, query.add(prefix + pk_name))
         node.attributes[pk_name] = node.attributes["pk"] = node.pk
-        for key, field in serializer.fields.items():
-            if field.write_only:
-                continue
-            node.items.append((key, self._expression(field, model, prefix, query, node, source)))
+        for key in shape.keys(serializer_class):
+            node.items.append((key.name, self._expression(key, prefix, query, node, source)))
         node.finish()
         return node
 
-    def _expression(self, field, model, prefix, query, node, source):
-        """The Python expression that computes ``field`` from a row."""
+    def _expression(self, key, prefix, query, node, source):
+        """The Python expression that computes ``key`` from a row."""
+        field = key.field
+        if key.reads == shape.COLUMN and isinstance(field, figures.ClockDurationField):
+            return self._clock(field, key.source, prefix, query, node)
+        if key.reads == shape.COLUMN:
+            name = key.source
+            index = query.add(prefix + name)
+            node.attributes[name] = index
+            convert = _converter(field, key.model_field)
+            if convert is None:
+                return f"row[{index}]"
+            convert_name = node.bind(convert, "convert")
+            return f"(None if row[{index}] is None else {convert_name}(row[{index}]))"
+        if key.reads == shape.FOREIGN_KEY:
+            child = self._compile(key.nested, key.target, f"{prefix}{key.source}__", query, source)
+            child_name = node.bind(child, "node")
+            return f"(None if row[{child.pk}] is None else build({child_name}, row, context))"
+        if key.reads == shape.DOCUMENT:  # its text, spliced as it is
+            index = query.add(prefix + key.document_path)
+            splice = node.bind(documents.fragment, "document")
+            return f"(None if row[{index}] is None else {splice}(row[{index}], context.request))"
+        if key.reads in LISTS:
+            return self._many(key, node, source)
+        return self._computed(field, node)
+
+    @staticmethod
+    def _clock(field, name, prefix, query, node):
+        """A figure that grows with the clock: its column and the clock's (``figures.py``)."""
+        indexes = [query.add(prefix + column) for column in (name, *field.clock_columns)]
+        node.attributes[name] = indexes[0]
+        grow, convert = node.bind(field.grow, "grow"), node.bind(field.to_representation, "convert")
+        columns = ", ".join(f"row[{index}]" for index in indexes)
+        return f"{convert}({grow}(context.request, {columns}))"
+
+    @staticmethod
+    def _computed(field, node):
         if isinstance(field, ResponseModeField):
             return repr(str(field.mode))
         if isinstance(field, DetailURLField):
@@ -303,77 +228,22 @@ class Plan:
             method = node.bind(getattr(field.parent, field.method_name), "method")
             attributes = node.bind(node.attributes, "attributes")
             return f"{method}(row_object(row, {attributes}))"
-        if isinstance(field, serializers.ListSerializer):
-            return self._many(field, model, node, source)
-        if isinstance(field, documents.DocumentField):
-            return self._document(field, model, prefix, query, node)
-        if isinstance(field, figures.ClockDurationField):
-            return self._clock(field, prefix, query, node)
-        if len(field.source_attrs) != 1:
-            raise Unsupported(f"source {field.source!r} of {field.field_name!r}")
-        name = field.source_attrs[0]
-        if name == "pk":
-            name = model._meta.pk.name
-        if isinstance(field, serializers.ModelSerializer):
-            relation = model._meta.get_field(name)
-            if not (relation.many_to_one or relation.one_to_one) or relation.auto_created:
-                raise Unsupported(f"{model.__name__}.{name} is not a forward to-one relation")
-            child = self._compile(field, relation.related_model, f"{prefix}{name}__", query, source)
-            child_name = node.bind(child, "node")
-            return f"(None if row[{child.pk}] is None else build({child_name}, row, context))"
-        if isinstance(field, (serializers.RelatedField, serializers.ManyRelatedField)):
-            raise Unsupported(f"related field {field.field_name!r}")
-        model_field = model._meta.get_field(name)
-        if model_field.is_relation:
-            raise Unsupported(f"{model.__name__}.{name} is a relation")
-        index = query.add(prefix + name)
-        node.attributes[name] = index
-        convert = _converter(field, model_field)
-        if convert is None:
-            return f"row[{index}]"
-        convert_name = node.bind(convert, "convert")
-        return f"(None if row[{index}] is None else {convert_name}(row[{index}]))"
+        raise Unsupported(f"{field.field_name!r} is computed from the model's {field.source!r}")
 
-    def _clock(self, field, prefix, query, node):
-        """A figure that grows with the clock: its column and the clock's (``figures.py``)."""
-        (name,) = field.source_attrs
-        indexes = [query.add(prefix + column) for column in (name, *field.clock_columns)]
-        node.attributes[name] = indexes[0]
-        grow, convert = node.bind(field.grow, "grow"), node.bind(field.to_representation, "convert")
-        columns = ", ".join(f"row[{index}]" for index in indexes)
-        return f"{convert}({grow}(context.request, {columns}))"
-
-    def _document(self, field, model, prefix, query, node):
-        """A stored document (``launch.document``): its text, spliced as it is."""
-        *relations, name = field.source_attrs
-        for relation_name in relations:
-            relation = model._meta.get_field(relation_name)
-            if not (relation.many_to_one or relation.one_to_one) or relation.auto_created:
-                raise Unsupported(f"{model.__name__}.{relation_name} is not a forward to-one")
-            model = relation.related_model
-        if model._meta.get_field(name).get_internal_type() != "TextField":
-            raise Unsupported(f"{model.__name__}.{name} is not a text column")
-        index = query.add(prefix + "__".join(field.source_attrs))
-        splice = node.bind(documents.fragment, "document")
-        return f"(None if row[{index}] is None else {splice}(row[{index}], context.request))"
-
-    def _many(self, field, model, node, source):
-        child = field.child
-        relation_name = field.source_attrs[0] if len(field.source_attrs) == 1 else None
-        if relation_name is None:
-            raise Unsupported(f"source {field.source!r} of {field.field_name!r}")
-        key = (model, relation_name, type(child))
-        group = self.groups.get(key)
+    def _many(self, key, node, source):
+        group_key = (key.model_field, key.nested)
+        group = self.groups.get(group_key)
         if group is None:
-            group = self.groups[key] = Group(Relation(model, relation_name))
+            listing = shape.listing(key)
+            group = self.groups[group_key] = Group(listing)
             group.node = self._compile(
-                child, group.relation.target, group.relation.prefix, group.query, source=key
+                key.nested, listing.target, listing.prefix, group.query, source=group_key
             )
         group.feeders.append((source, node.pk))
         if source is not None:
             group.depends_on.add(source)
         child_name = node.bind(group.node, "node")
-        key_name = node.bind(key, "group")
+        key_name = node.bind(group_key, "group")
         return (
             f"[build({child_name}, child, context) "
             f"for child in context.children[{key_name}].get(row[{node.pk}], ())]"
@@ -490,37 +360,19 @@ def _row_object(row, attributes):
     return SimpleNamespace(**{name: row[index] for name, index in attributes.items()})
 
 
-# Model fields whose column values are already what the DRF field returns:
-# CharField.to_representation is str(value), IntegerField's int(value),
-# BooleanField's bool(value), identities on str, int and bool.
-_IDENTITY = {
-    serializers.CharField: {"CharField", "TextField"},
-    serializers.URLField: {"CharField", "TextField"},
-    serializers.IntegerField: {
-        "AutoField",
-        "BigAutoField",
-        "IntegerField",
-        "BigIntegerField",
-        "SmallIntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "PositiveBigIntegerField",
-    },
-    serializers.BooleanField: {"BooleanField"},
-}
-
-
 def _converter(field, model_field):
-    """How a column's (non-null) value becomes the field's; None for "as it is".
+    """How a column's (non-null) value becomes the DRF field's; None for "as it is".
 
-    Anything but the identities above goes through the DRF field's own
-    ``to_representation`` (memoized: durations and dates repeat, and
-    isodate's formatting is slow); floats are marked to keep their ``repr``.
+    The field types' registry says it (``fieldtypes.FieldType.render``): the
+    value as it is, or the DRF field's own ``to_representation`` (memoized:
+    durations and dates repeat, and isodate's formatting is slow), its floats
+    marked to keep their ``repr``.
     """
-    if model_field.get_internal_type() in _IDENTITY.get(type(field), ()):
+    rule = fieldtypes.of(model_field).render.get(type(field))
+    if rule == fieldtypes.AS_IS:
         return None
     convert = functools.lru_cache(maxsize=4096, typed=True)(field.to_representation)
-    if isinstance(field, serializers.FloatField):
+    if rule == fieldtypes.FLOAT:
         return lambda value: JSONFloat(convert(value))
     return convert
 
@@ -530,5 +382,5 @@ def plan_for(serializer_class):
     """The compiled ``Plan`` of a serializer class, or None if it cannot be compiled."""
     try:
         return Plan(serializer_class)
-    except Unsupported:
+    except (Unsupported, shape.UndeclaredShape):
         return None

@@ -20,8 +20,8 @@ adds only what cannot be read from them:
   its document), and ``/2.3.0/api-throttle/``.
 
 The schema is the same on every database: integer bounds are those of a
-PostgreSQL ``integer`` column, which is what LL2 documents, even where SQLite
-would store more.
+PostgreSQL ``integer`` column (``fieldtypes``), which is what LL2 documents,
+even where SQLite would store more.
 """
 
 import copy
@@ -35,11 +35,9 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
-from spacecraft import ll2schema
+from spacecraft import fieldtypes, ll2schema, shape
 from spacecraft.api.views import APIThrottleView, mode_order
 from spacecraft.declarations import declaration_of
-
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 # Serializers whose LL2 component name is not their class name less "Serializer".
 COMPONENT_NAMES = {}
@@ -101,10 +99,9 @@ class DocumentFieldSchema(OpenApiSerializerFieldExtension):
 
 
 def _model_field_is_nullable(field):
-    model = getattr(getattr(field.parent, "Meta", None), "model", None)
-    if model is None:
-        return False
-    return model._meta.get_field(field.source).null
+    """Whether the column a key reads (``shape.keys``) may be null."""
+    model_field = _columns(type(field.parent)).get(field.field_name)
+    return model_field is not None and model_field.null
 
 
 # --- API keys -------------------------------------------------------------------
@@ -306,8 +303,11 @@ class LL2AutoSchema(AutoSchema):
         schema = super()._map_basic_serializer(serializer, direction)
         properties = schema.get("properties", {})
         required = set(schema.get("required", []))
+        columns = _columns(type(serializer))
         for name, prop in properties.items():
             _normalise(prop)
+            if name in columns:
+                _column_type(prop, columns[name])
             declaration = declaration_of(serializer, name)
             prop.update(declaration.get("keys", {}))
             if "required" in declaration:
@@ -327,8 +327,6 @@ def _normalise(prop):
       writes ``string`` with ``format: uri``, yet sends ``""`` for a missing
       link, which that format forbids. We write a plain ``string``: the type
       LL2 documents, without a format the value may break.
-    - Integers: bounds of a 32-bit column, with no ``int64`` format, whatever
-      range the current database backend would allow.
     """
     alternatives = prop.get("oneOf")
     if (
@@ -341,13 +339,32 @@ def _normalise(prop):
         prop.update(alternatives[0])
         del prop["format"]
         prop["description"] = 'A URL, or "" when there is none.'
-    if prop.get("type") == "integer":
+
+
+def _columns(serializer_class):
+    """{key: model field} of the keys of a representation that read a column."""
+    if getattr(getattr(serializer_class, "Meta", None), "model", None) is None:
+        return {}
+    return {
+        key.name: key.model_field
+        for key in shape.keys(serializer_class)
+        if key.reads == shape.COLUMN
+    }
+
+
+def _column_type(prop, model_field):
+    """What the field types' registry says of every column of this type, whatever the
+    database (``FieldType.openapi``): an integer has the bounds of a PostgreSQL
+    ``integer`` column, which LL2 documents, and no ``int64`` format, whatever range
+    the current backend would allow."""
+    declared = fieldtypes.of(model_field).openapi
+    if "maximum" in declared:
         if prop.get("format") == "int64":
             del prop["format"]
         if "maximum" in prop:
-            prop["maximum"] = min(prop["maximum"], INT32_MAX)
+            prop["maximum"] = min(prop["maximum"], declared["maximum"])
         if "minimum" in prop:
-            prop["minimum"] = max(prop["minimum"], INT32_MIN)
+            prop["minimum"] = max(prop["minimum"], declared["minimum"])
 
 
 # --- the whole document ----------------------------------------------------------

@@ -7,18 +7,14 @@ column is the serializer field's source, its check the model field's type,
 length and nullability; the write order follows the foreign keys.
 """
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.apps import apps
-from django.core.validators import MinValueValidator
-from django.db.models import fields as dj
 
-from spacecraft import models, shape
+from spacecraft import fieldtypes, models, shape
 from spacecraft import values as checks
 from spacecraft.declarations import required_keys
-from spacecraft.values import parse_duration, parse_signed_duration
 
 
 @dataclass(frozen=True)
@@ -103,38 +99,8 @@ def kind_name(model):
     return SHORT_NAMES.get(model) or str(model._meta.verbose_name)
 
 
-def _lower_bound(model_field):
-    """The least value the model field's validators allow (the column's own range included)."""
-    bounds = [v.limit_value for v in model_field.validators if isinstance(v, MinValueValidator)]
-    return max(bounds) if bounds else None
-
-
-def converter(model_field):
-    """The check and conversion of an LL2 value for ``model_field``, from its type."""
-    if isinstance(model_field, (dj.CharField, dj.TextField)):  # URLField is a CharField
-        return checks.text(model_field.max_length or math.inf)
-    if isinstance(model_field, dj.BooleanField):
-        return checks.boolean
-    if isinstance(model_field, dj.FloatField):
-        return checks.number
-    if isinstance(model_field, models.SignedDurationField):
-        return parse_signed_duration
-    if isinstance(model_field, dj.DurationField):
-        return parse_duration
-    if isinstance(model_field, dj.DateTimeField):
-        return checks.date_time
-    if isinstance(model_field, dj.DateField):
-        return checks.date
-    if type(model_field) in (dj.IntegerField, dj.PositiveIntegerField):
-        lower = _lower_bound(model_field)
-        if lower is None or lower <= checks.INT_MIN:  # any 32-bit integer
-            return checks.integer
-        if lower == 0:  # PositiveIntegerField, count_field()
-            return checks.count
-    raise shape.UndeclaredShape(
-        f"{model_field.model.__name__}.{model_field.name}: no importer check for "
-        f"{type(model_field).__name__} (add one to spacecraft.ingest.kinds.converter)"
-    )
+# The check and conversion of an LL2 value for a model field: the field types' registry's.
+converter = fieldtypes.importer_check
 
 
 def _spec(key):

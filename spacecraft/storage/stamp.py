@@ -15,41 +15,36 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from spacecraft.storage import sql
+
 # Not catalogue data: writing them must not empty the cache.
 UNVERSIONED_MODELS = {"catalogueversion", "mirrorcheckpoint", "apikey"}
-STAMP_SQL = "SELECT stamp FROM spacecraft_catalogueversion WHERE id = 1"
 
 
 def current_stamp():
     """The catalogue's stamp as committed now (0 before the first write).
 
-    On an open persistent connection the query goes straight to the driver:
-    its success is the connection's health check for this request, which
-    saves Django's own (a ``SELECT 1``, a second round trip on every cache
-    hit). A connection found broken is closed and opened again, as Django's
-    check would. When queries are being recorded (tests), Django's cursor is
-    used so that the query is counted.
+    On an open persistent connection the query goes straight to the driver
+    (``sql.read_stamp``): its success is the connection's health check for
+    this request, which saves Django's own (a ``SELECT 1``, a second round
+    trip on every cache hit). A connection found broken is closed and opened
+    again, as Django's check would. Tests run this same code: the query is
+    recorded where Django records its own when queries are logged.
     """
     raw = connection.connection
-    if raw is not None and not connection.queries_logged:
+    if raw is not None:
         try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(STAMP_SQL)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
+            found = sql.read_stamp(raw)
         except connection.Database.Error:
             if connection.in_atomic_block:
                 raise
             connection.close()
         else:
             connection.health_check_done = True
-            return row[0] if row else 0
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL)
-        row = cursor.fetchone()
-    return row[0] if row else 0
+            return found
+    connection.ensure_connection()
+    with connection.wrap_database_errors:  # Django's errors, as its own cursor raises
+        return sql.read_stamp(connection.connection)
 
 
 def bump():
