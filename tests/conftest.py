@@ -297,3 +297,37 @@ def assert_identical(fast, slow):
     assert fast.status_code == slow.status_code, (fast.content[:300], slow.content[:300])
     assert fast["Content-Type"] == slow["Content-Type"]
     assert fast.content == slow.content
+
+
+# --- the spacecraft change form (test_figures.py, test_flights_admin.py) ---------------------
+
+
+def spacecraft_form(craft, **changes):
+    """The admin's change form of ``craft`` as it stands, with no flight rows, and ``changes``."""
+    data = {
+        "name": craft.name,
+        "serial_number": craft.serial_number or "",
+        "status": craft.status_id,
+        "spacecraft_config": craft.spacecraft_config_id,
+        "image": "",
+        "description": craft.description,
+        "is_placeholder": "",
+        "in_space": "on" if craft.in_space else "",
+        "flights_count": "" if craft.flights_count is None else craft.flights_count,
+        "mission_ends_count": "" if craft.mission_ends_count is None else craft.mission_ends_count,
+        "time_in_space": iso(craft.time_in_space),
+        "time_docked": iso(craft.time_docked),
+        "fastest_turnaround": iso(craft.fastest_turnaround),
+        "flights-TOTAL_FORMS": "0",
+        "flights-INITIAL_FORMS": "0",
+        "_save": "Save",
+    }
+    data.update(changes)
+    return data
+
+
+def iso(value):
+    """A duration as the admin's box shows it."""
+    from spacecraft.fields import format_duration
+
+    return format_duration(value) or ""

@@ -24,7 +24,7 @@ from spacecraft.ingest.importer import import_document
 from spacecraft.serving import cache
 
 from . import factories
-from .conftest import assert_identical, both, load_seed, submit, url
+from .conftest import assert_identical, both, load_seed, spacecraft_form, submit, url
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -80,35 +80,6 @@ def record(api, craft, **params):
 def flights_of(api, craft):
     body = api.get(f"/2.3.0/spacecraft/{craft.id}/", {"format": "json"}).json()
     return [(f["mission_end"], f["duration"], f["turn_around_time"]) for f in body["flights"]]
-
-
-def spacecraft_form(craft, **changes):
-    data = {
-        "name": craft.name,
-        "serial_number": craft.serial_number or "",
-        "status": craft.status_id,
-        "spacecraft_config": craft.spacecraft_config_id,
-        "image": "",
-        "description": craft.description,
-        "is_placeholder": "",
-        "in_space": "on" if craft.in_space else "",
-        "flights_count": "" if craft.flights_count is None else craft.flights_count,
-        "mission_ends_count": "" if craft.mission_ends_count is None else craft.mission_ends_count,
-        "time_in_space": iso(craft.time_in_space),
-        "time_docked": iso(craft.time_docked),
-        "fastest_turnaround": iso(craft.fastest_turnaround),
-        "flights-TOTAL_FORMS": "0",
-        "flights-INITIAL_FORMS": "0",
-        "_save": "Save",
-    }
-    data.update(changes)
-    return data
-
-
-def iso(value):
-    from spacecraft.fields import format_duration
-
-    return format_duration(value) or ""
 
 
 def inline(index, launch, mission_end=None, flight=None, delete=False):

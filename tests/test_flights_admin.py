@@ -19,7 +19,7 @@ from devtools import ll2shape
 from spacecraft import models
 
 from . import factories
-from .conftest import form_errors, submit, url
+from .conftest import form_errors, spacecraft_form, submit, url
 
 # Logging in is what these tests do most.
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -163,24 +163,6 @@ def flight_inline(prefix_index, launch, **values):
     for name in ("launch_crew", "onboard_crew", "landing_crew", "docking_events"):
         data[prefix + name] = values.get(name, "[]")
     return data
-
-
-def spacecraft_form(craft):
-    return {
-        "name": craft.name,
-        "serial_number": craft.serial_number or "",
-        "status": craft.status_id,
-        "spacecraft_config": craft.spacecraft_config_id,
-        "image": "",
-        "description": craft.description,
-        "flights_count": "",
-        "mission_ends_count": "",
-        "time_in_space": "",
-        "time_docked": "",
-        "fastest_turnaround": "",
-        "flights-INITIAL_FORMS": "0",
-        "_save": "Save",
-    }
 
 
 def test_flights_are_edited_on_their_spacecraft(editor, api, api_cache, db):

@@ -162,15 +162,7 @@ class CountryCodesFilter(django_filters.BaseInFilter, django_filters.CharFilter)
 # The agency statistics LL2 filters (exact, __gt, __gte, __lt, __lte) and orders by;
 # the ``_spacecraft``/``_payload`` landing counts it sends but offers neither for.
 AGENCY_FILTERED_STATS = [
-    "total_launch_count",
-    "consecutive_successful_launches",
-    "successful_launches",
-    "failed_launches",
-    "pending_launches",
-    "consecutive_successful_landings",
-    "successful_landings",
-    "failed_landings",
-    "attempted_landings",
+    name for name in models.AGENCY_STATS if not name.endswith(("_spacecraft", "_payload"))
 ]
 COMPARISONS = ["exact", "gt", "gte", "lt", "lte"]
 
