@@ -3,8 +3,11 @@
 Everything can be changed from the environment, as the rest of the settings:
 
 - ``PORT`` / ``GUNICORN_BIND``: where to listen (default ``0.0.0.0:8000``);
-- ``WEB_CONCURRENCY``: worker processes (default: one per CPU core; the
-  workers are synchronous and the API is CPU-bound, so more rarely helps);
+- ``WEB_CONCURRENCY``: worker processes (default: one per CPU core; the API
+  is CPU-bound, so more rarely helps);
+- ``GUNICORN_THREADS``: threads per worker (default 1: synchronous workers;
+  more: gunicorn's ``gthread`` workers, which also keep idle keep-alive
+  connections open; ``docs/benchmarks.md`` compares them);
 - ``GUNICORN_TIMEOUT``: seconds before a stuck worker is restarted (30);
 - ``GUNICORN_ACCESS_LOG``: ``-`` (stdout, the default) or ``off``;
 - ``FORWARDED_ALLOW_IPS``: proxies trusted for ``X-Forwarded-*`` (``127.0.0.1``).
@@ -19,7 +22,8 @@ import os
 wsgi_app = "spacedevs.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
-worker_class = "sync"
+threads = int(os.environ.get("GUNICORN_THREADS") or 1)
+worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
 graceful_timeout = 30
 keepalive = 5

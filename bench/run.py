@@ -347,6 +347,14 @@ def main():
     )
     parser.add_argument("--no-textbook", action="store_true")
     parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="also drive bench/load.py's mix at 64 connections for this long against each "
+        "worker model (WORKER_MODELS), production settings",
+    )
+    parser.add_argument(
         "--only", choices=["import"], help="measure only this part (import: rates, memory, phases)"
     )
     parser.add_argument("--workdir", help="where the pages go (default: a temporary directory)")
@@ -433,8 +441,65 @@ def main():
             next(r for r in scaled.values() if r["path"] == path)["queries"] = queries
         report["results"][args.scale] = scaled
 
+    if args.concurrency:
+        report["concurrency"] = concurrency(database_url, args.concurrency)
     (workdir / "report.json").write_text(json.dumps(report, indent=2, default=str))
     print(render(report, args))
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+# (label, worker processes, threads per worker): gunicorn.conf.py's WEB_CONCURRENCY and
+# GUNICORN_THREADS (threads > 1: gthread workers).
+WORKER_MODELS = [("sync", 2, 1), ("sync", 4, 1), ("gthread", 2, 4)]
+
+
+def concurrency(database_url, seconds, connections=64):
+    """{label: bench/load.py's summary} of the load mix against each worker model."""
+    figures = {}
+    for label, workers, threads in WORKER_MODELS:
+        name = f"{label} {workers}x{threads}"
+        with Server(database_url, WEB_CONCURRENCY=workers, GUNICORN_THREADS=threads) as server:
+            run = servers.run(
+                ROOT / "bench" / "load.py",
+                "--url",
+                server.url,
+                "--connections",
+                str(connections),
+                "--duration",
+                str(seconds),
+                "--json",
+                env=environment(database_url),
+                timeout=seconds + 300,
+            )
+            try:  # (exit status 1: errors or timeouts, which the summary counts)
+                figures[name] = json.loads(run.stdout)
+            except ValueError:
+                raise SystemExit(f"bench/load.py failed against {name}:\n{run.stderr}") from None
+        print(f"  concurrency: {name} measured", file=sys.stderr)
+    return figures
+
+
+def _concurrency_lines(report):
+    figures = report.get("concurrency")
+    if not figures:
+        return []
+    lines = [
+        "",
+        "64 connections, bench/load.py's mix (normal and detailed pages, search, detail), "
+        "production settings, response cache on:",
+        "",
+        "| workers | requests/s | errors | timeouts | p50 ms | p99 ms | max ms |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, summary in figures.items():
+        latency = summary["latency_ms"]
+        lines.append(
+            f"| {name} | {summary['requests_per_second']:,.1f} | {summary['errors']} "
+            f"| {summary['timeouts']} "
+            f"| {latency['p50']:.0f} | {latency['p99']:.0f} | {latency['max']:.0f} |"
+        )
+    return lines
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -581,6 +646,7 @@ def render(report, args):
                 f"| {name} | {_cell(ours)} | {ours[1] / then[1]:.2f} | {_cpu(ours)} "
                 f"| {ours[3] / then[3]:.2f} | {result['queries']} |"
             )
+    lines += _concurrency_lines(report)
     return "\n".join(lines)
 
 
