@@ -7,7 +7,7 @@ typed and shown as ISO 8601, the way the API writes them.
 
 Records saved here are read by the API on its next request: every save,
 delete and many-to-many change gives the catalogue a new version stamp
-(``spacecraft/cache.py``), so no cached answer from before it is served.
+(``spacecraft/storage/stamp.py``), so no cached answer from before it is served.
 New records take the next free id, which stays clear of imported LL2 ids
 because the importer resets the id sequences after each import.
 """
@@ -448,7 +448,7 @@ class MirrorCheckpointAdmin(CatalogueAdmin):
 
 @admin.register(models.CatalogueVersion)
 class CatalogueVersionAdmin(CatalogueAdmin):
-    """The stamp that keys cached API answers (``spacecraft/cache.py``): shown only.
+    """The stamp that keys cached API answers (``spacecraft/storage/stamp.py``): shown only.
 
     Every save here, in the importer or anywhere else changes it; it is never
     typed in, and never deleted (answers cached before the first write would

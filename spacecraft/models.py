@@ -320,7 +320,7 @@ class CatalogueVersion(models.Model):
     """A stamp that changes with every committed write to the catalogue.
 
     One row (id 1). Every write sets a new random ``stamp`` in the writer's
-    own transaction (``spacecraft/cache.py``), so cached responses keyed by
+    own transaction (``spacecraft/storage/stamp.py``), so cached responses keyed by
     the stamp are never served once the write is visible, on any instance.
     Random rather than counted, so a rolled-back write never lets a later one
     reuse its stamp.

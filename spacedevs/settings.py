@@ -91,12 +91,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # /healthz answers first: any Host, plain http (spacecraft/health.py).
+    # /healthz answers first: any Host, plain http (spacecraft/serving/health.py).
     "spacecraft.serving.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files for the admin and the browsable API, served by the app itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Repeated API requests from the cache, ETag and 304 (spacecraft/cache.py).
+    # Repeated API requests from the cache, ETag and 304 (spacecraft/serving/cache.py).
     "spacecraft.serving.cache.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,7 +105,7 @@ MIDDLEWARE = [
     "spacecraft.serving.security.AdminLoginRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Innermost: one read-only snapshot per API read (spacecraft/snapshot.py).
+    # Innermost: one read-only snapshot per API read (spacecraft/serving/snapshot.py).
     "spacecraft.serving.snapshot.SnapshotReadMiddleware",
 ]
 
@@ -178,7 +178,7 @@ STORAGES = {
 # Before any `collectstatic` (development, tests) whitenoise finds the files in the apps.
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not STATIC_ROOT.is_dir()
 
-# --- caching (spacecraft/cache.py; docs/production.md) ---
+# --- caching (spacecraft/serving/cache.py; docs/production.md) ---
 # Redis shared by every worker and instance when REDIS_URL is set, else each
 # process's own memory. It holds API responses and throttling counts.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
@@ -211,7 +211,7 @@ API_COUNT_CACHE_SECONDS = int(os.environ.get("API_COUNT_CACHE_SECONDS") or "600"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
-        # DRF's JSONRenderer, byte for byte, with a fast path (spacecraft/rendering.py).
+        # DRF's JSONRenderer, byte for byte, with a fast path (spacecraft/api/rendering.py).
         "spacecraft.api.rendering.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
@@ -235,7 +235,7 @@ REST_FRAMEWORK = {
 }
 
 # The OpenAPI document at /2.3.0/schema/ and the docs page at /docs/ (see
-# spacecraft/schema.py). Swagger UI's files come from drf-spectacular-sidecar,
+# spacecraft/api/schema.py). Swagger UI's files come from drf-spectacular-sidecar,
 # served by this server, so the docs page works offline.
 SPECTACULAR_SETTINGS = {
     "TITLE": "LL2 spacecraft replica",

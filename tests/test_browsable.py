@@ -300,7 +300,7 @@ def shown_json(page):
 @pytest.mark.parametrize(("prefix", "viewset"), VIEWSETS)
 def test_the_page_shows_what_the_json_answer_says(catalogue, api, prefix, viewset):
     """The page renders through the serializers, JSON answers through the fast
-    path (spacecraft/rendering.py): both must say the same, in every mode."""
+    path (spacecraft/api/rendering.py): both must say the same, in every mode."""
     for path in page_paths(prefix, viewset):
         for mode in [None, *viewset.representations]:
             params = {"mode": mode} if mode else {}

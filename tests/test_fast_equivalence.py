@@ -1,6 +1,6 @@
 """The fast path answers exactly the bytes the DRF serializers and renderer do.
 
-The fast representation layer (``spacecraft/rendering.py``) is compiled from
+The fast representation layer (``spacecraft/api/rendering.py``) is compiled from
 the serializers; here each endpoint, mode, page and filter is answered twice,
 once through it and once through the serializers with DRF's own
 JSONRenderer, over varied data: the bench catalogue (nulls, non-ASCII text,

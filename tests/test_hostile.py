@@ -397,7 +397,7 @@ def test_a_long_search_of_emoji_and_right_to_left_text_over_the_wire(server):
 def test_a_number_with_a_billion_digits_is_a_quick_400(api, seeded, value):
     # Django would build the integer before finding it out of range: minutes
     # of CPU for one request. django-filter caps numbers at 1e50 but not at
-    # -1e50; our filter refuses both first (spacecraft/filters.py).
+    # -1e50; our filter refuses both first (spacecraft/api/filters.py).
     started = time.monotonic()
     response = api.get("/2.3.0/agencies/", {"format": "json", "founding_year__gt": value})
     assert time.monotonic() - started < 2

@@ -11,7 +11,7 @@ spacecraft, where the block has the highest ids. A reader asks for the page
 at offset BASE - TAIL: in one state it holds TAIL records and no block id, in
 the other TAIL + BLOCK records and every block id. A page whose ``count``
 (one query) and ``results`` (another) were read in different states fails
-this check. Without the snapshot middleware (spacecraft/snapshot.py) this
+this check. Without the snapshot middleware (spacecraft/serving/snapshot.py) this
 test fails on SQLite and on PostgreSQL within a few seconds.
 """
 

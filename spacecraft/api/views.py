@@ -67,10 +67,10 @@ class LL2ViewSet(viewsets.ReadOnlyModelViewSet):
         return cls._clock_figures
 
     # The fast path: the same representation, compiled from the serializer
-    # (spacecraft/rendering.py), for JSON answers. The browsable API, and any
+    # (spacecraft/api/rendering.py), for JSON answers. The browsable API, and any
     # serializer the compiler does not know, use the serializer itself.
     fast = True
-    # Answers depend only on the request and the catalogue (spacecraft/cache.py).
+    # Answers depend only on the request and the catalogue (spacecraft/serving/cache.py).
     cache_responses = True
 
     def fast_plan(self):
