@@ -12,7 +12,10 @@ at offset BASE - TAIL: in one state it holds TAIL records and no block id, in
 the other TAIL + BLOCK records and every block id. A page whose ``count``
 (one query) and ``results`` (another) were read in different states fails
 this check. Without the snapshot middleware (spacecraft/serving/snapshot.py) this
-test fails on SQLite and on PostgreSQL within a few seconds.
+test fails on SQLite and on PostgreSQL within a few seconds. The writer bumps the catalogue's
+stamp with its bulk insert, as any bulk writer must (docs/production.md): counts are kept per
+stamp (spacecraft/storage/counts.py), so a bulk write that did not say so would be counted as
+the state before it.
 """
 
 import http.cookiejar
@@ -41,6 +44,7 @@ WRITER = """
 import time
 from django.db import transaction
 from spacecraft.models import Spacecraft
+from spacecraft.storage import stamp
 
 template = Spacecraft.objects.order_by("id").first()
 ids = range({first}, {first} + {block})
@@ -57,6 +61,7 @@ while time.monotonic() < deadline or flips < {min_flips}:
             )
             for pk in ids
         )
+        stamp.bump()  # bulk_create sends no signals: a new state of the catalogue, said so
     with transaction.atomic():
         Spacecraft.objects.filter(id__in=list(ids)).delete()
     flips += 2
