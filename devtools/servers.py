@@ -425,7 +425,9 @@ TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def process_group_cpu(process_group=None, database=None):
-    """CPU seconds used so far by a process group and by the PostgreSQL backends of a database."""
+    """CPU seconds used so far by a process group (with its children that have exited and
+    were waited for: gunicorn's replaced workers) and by the PostgreSQL backends of a database
+    (those still running: a backend that has ended takes its figure with it)."""
     total = 0
     marker = f" {database} ".encode() if database else None
     for entry in os.scandir("/proc"):
@@ -442,6 +444,8 @@ def process_group_cpu(process_group=None, database=None):
             continue
         if mine:
             total += int(fields[11]) + int(fields[12])
+            if process_group is not None and int(fields[2]) == process_group:
+                total += int(fields[13]) + int(fields[14])
     return total / TICKS
 
 
