@@ -331,3 +331,18 @@ def iso(value):
     from spacecraft.fields import format_duration
 
     return format_duration(value) or ""
+
+
+# --- one tick of the clock per test ------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def steady_clock(monkeypatch):
+    """The API's clock (``figures.wall_clock``) stands still for each test, at the time it
+    started: an imported spacecraft in space has a ``time_in_space`` that grows with it, and a
+    test that compares answers with what it imported must not see a minute go by. Tests of
+    the clock set their own (``test_figures.py``, ``test_front_door.py``)."""
+    from spacecraft import figures
+
+    now = figures.wall_clock()
+    monkeypatch.setattr(figures, "wall_clock", lambda: now)

@@ -227,17 +227,6 @@ def with_flights(catalogue):
             )
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    """One tick of the clock for the whole round trip: a spacecraft in space has a
-    time_in_space that grows (figures.py), exported as of the export's tick and growing again
-    from the import's, which a minute boundary between them would tell apart."""
-    from spacecraft import figures
-
-    now = figures.wall_clock()
-    monkeypatch.setattr(figures, "wall_clock", lambda: now)
-
-
 def test_round_trip_with_flights(with_flights, api, tmp_path):
     before = {**api_output(api), **flights_output(api), **agencies_output(api)}
     assert SpacecraftFlight.objects.count() == 24
